@@ -10,6 +10,12 @@
  *       A loop over the wasm heap views.
  *   wasm Conv2DBackpropFilter   missing; the gradient of tf.conv2d's filter needs it.
  *       dW[fh, fw] = X_(fh,fw)ᵀ · dY, one plain wasm matMul per filter tap (im2col by tap).
+ *   wasm slow paths that dominate small models' steps, replaced by loops over heap views:
+ *       Sum over leading axes (every bias gradient; wasm transposes first) as 1ᵀ·X through
+ *       the matMul kernel; Slice and SplitV (wasm copies the whole input first); Concat and
+ *       GatherV2 (per-row subarrays); Identity (copies; the cpu backend shares, as here);
+ *       Pow with exponent 2, 3 or 4 (powf) as products; Tanh (scalar libm) through the
+ *       vectorised Sigmoid.
  *   wasm and cpu BatchMatMul, _FusedMatMul through a system BLAS   only when the optional
  *       native addon (native/blas-matmul, cblas_sgemm over OpenBLAS) has been built; it reads
  *       and writes the backends' own memory (wasm heap views, cpu typed arrays) without
@@ -31,6 +37,7 @@ type Kernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 /** The parts of tfjs-backend-wasm's BackendWasm this file uses. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  incRef(dataId: object): void;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
 }
@@ -81,6 +88,14 @@ export function registerCourseKernels(tfjsName: string): void {
     replaceKernel("_FusedMatMul", "wasm", wasmMatMulNoTranspose);
     addKernel("UnsortedSegmentSum", "wasm", wasmUnsortedSegmentSum);
     addKernel("Conv2DBackpropFilter", "wasm", wasmConv2DBackpropFilter);
+    replaceKernel("Sum", "wasm", wasmSumLeadingAxes);
+    replaceKernel("Slice", "wasm", (original) => (args) => wasmSlice(args) ?? original(args));
+    replaceKernel("SplitV", "wasm", (original) => (args) => wasmSplitV(args) ?? original(args));
+    replaceKernel("Concat", "wasm", (original) => (args) => wasmConcat(args) ?? original(args));
+    replaceKernel("GatherV2", "wasm", (original) => (args) => wasmGather(args) ?? original(args));
+    replaceKernel("Identity", "wasm", () => wasmIdentity);
+    replaceKernel("Pow", "wasm", (original) => (args) => wasmPowInteger(args) ?? original(args));
+    replaceKernel("Tanh", "wasm", (original) => (args) => wasmTanh(args) ?? original(args));
   }
   if ((tfjsName === "wasm" || tfjsName === "cpu") && loadBlas() !== null) {
     replaceKernel("BatchMatMul", tfjsName, blasMatMul(tfjsName));
@@ -254,6 +269,212 @@ function wasmConv2DBackpropFilter(args: KernelArgs): TensorInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// wasm: slow paths replaced by loops over the heap. Each returns null for what it does not
+// cover (strings, unusual attributes), and the original kernel runs instead.
+
+/** Sum over the leading axes of X viewed as [R, C]: 1ᵀ·X, [1, R]·[R, C], on the matMul kernel. */
+function wasmSumLeadingAxes(original: Kernel): Kernel {
+  return (args) => {
+    const backend = args.backend as WasmBackend;
+    const { x } = args.inputs;
+    const attrs = (args.attrs ?? {}) as Attrs;
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+    const k = axes.length;
+    const leading = k > 0 && k < x.shape.length && axes.every((axis, i) => axis === i);
+    const R = tf.util.sizeFromShape(x.shape.slice(0, k));
+    const C = tf.util.sizeFromShape(x.shape.slice(k));
+    if (x.dtype !== "float32" || !leading || R < 2 || C === 0) return original(args);
+    const ones = backend.makeOutput([1, 1, R], "float32"); // [1, 1, R]
+    backend.typedArrayFromHeap(ones).fill(1);
+    const X: TensorInfo = { dataId: x.dataId, shape: [1, R, C], dtype: "float32" }; // [1, R, C]
+    const out = single(
+      kernelOf("BatchMatMul", "wasm")({ inputs: { a: ones, b: X }, backend, attrs: { transposeA: false, transposeB: false } }),
+    );
+    backend.disposeData(ones.dataId);
+    out.shape = attrs.keepDims ? [...new Array<number>(k).fill(1), ...x.shape.slice(k)] : x.shape.slice(k);
+    return out;
+  };
+}
+
+/** Copies `size` from `begin` of x, in runs along the last axis. */
+function wasmSlice(args: KernelArgs): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs;
+  if (x.dtype === "string") return null;
+  const attrs = (args.attrs ?? {}) as Attrs;
+  const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin as number[], attrs.size as number[]);
+  return sliceInto(backend, x, begin, size);
+}
+
+function sliceInto(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  const n = tf.util.sizeFromShape(size);
+  if (n === 0) return out;
+  const xs = backend.typedArrayFromHeap(x);
+  const ys = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  if (rank === 0) {
+    ys[0] = xs[0];
+    return out;
+  }
+  const strides = tf.util.computeStrides(x.shape); // rank − 1 strides, the last axis has stride 1
+  const run = size[rank - 1];
+  const runs = n / run;
+  const index = new Array<number>(rank - 1).fill(0); // position among the runs, last axis excluded
+  for (let r = 0, dst = 0; r < runs; r++, dst += run) {
+    let src = begin[rank - 1];
+    for (let d = 0; d < rank - 1; d++) src += (begin[d] + index[d]) * strides[d];
+    if (run < 16) for (let j = 0; j < run; j++) ys[dst + j] = xs[src + j];
+    else ys.set(xs.subarray(src, src + run), dst);
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function wasmSplitV(args: KernelArgs): TensorInfo[] | null {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs;
+  if (x.dtype === "string") return null;
+  const attrs = (args.attrs ?? {}) as Attrs;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits as number | number[], axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = x.shape.slice();
+    size[axis] = s;
+    const part = sliceInto(backend, x, begin.slice(), size);
+    begin[axis] += s;
+    return part;
+  });
+}
+
+/** out[o, :] = [x₁[o, :], x₂[o, :], …] with o over the axes before `axis`. */
+function wasmConcat(args: KernelArgs): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const inputs = args.inputs as unknown as TensorInfo[];
+  if (!Array.isArray(inputs) || inputs.length < 2) return null;
+  if (inputs.some((t) => t.dtype === "string" || t.dtype !== inputs[0].dtype || tf.util.sizeFromShape(t.shape) === 0)) {
+    return null;
+  }
+  const axis = tf.util.parseAxisParam((args.attrs ?? {}).axis as number, inputs[0].shape)[0];
+  tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
+  const out = backend.makeOutput(tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis), inputs[0].dtype);
+  const outer = tf.util.sizeFromShape(inputs[0].shape.slice(0, axis));
+  const widths = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+  const total = widths.reduce((p, q) => p + q, 0);
+  const ys = backend.typedArrayFromHeap(out);
+  let offset = 0;
+  inputs.forEach((t, i) => {
+    const xs = backend.typedArrayFromHeap(t);
+    const w = widths[i];
+    for (let o = 0; o < outer; o++) {
+      const src = o * w;
+      const dst = o * total + offset;
+      if (w < 16) for (let j = 0; j < w; j++) ys[dst + j] = xs[src + j];
+      else ys.set(xs.subarray(src, src + w), dst);
+    }
+    offset += w;
+  });
+  return out;
+}
+
+/** out[o, i, :] = x[o, indices[i], :] (batchDims 0). */
+function wasmGather(args: KernelArgs): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const { x, indices } = args.inputs;
+  const attrs = (args.attrs ?? {}) as Attrs;
+  if (x.dtype === "string" || (attrs.batchDims ?? 0) !== 0) return null;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  const dim = x.shape[axis];
+  const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const out = backend.makeOutput([...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)], x.dtype);
+  const xs = backend.typedArrayFromHeap(x);
+  const ids = backend.typedArrayFromHeap(indices);
+  const ys = backend.typedArrayFromHeap(out);
+  const n = ids.length;
+  for (let i = 0; i < n; i++) {
+    if (!(ids[i] >= 0 && ids[i] < dim)) {
+      backend.disposeData(out.dataId);
+      throw new Error(`GatherV2: indices[${i}] = ${ids[i]} is not in [0, ${dim - 1}]`);
+    }
+  }
+  for (let o = 0, dst = 0; o < outer; o++) {
+    for (let i = 0; i < n; i++, dst += inner) {
+      const src = (o * dim + ids[i]) * inner;
+      if (inner < 16) for (let j = 0; j < inner; j++) ys[dst + j] = xs[src + j];
+      else ys.set(xs.subarray(src, src + inner), dst);
+    }
+  }
+  return out;
+}
+
+/** Shares the input's memory, as the cpu backend does (tensors are never written in place). */
+function wasmIdentity(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+}
+
+/** aᵇ for a float32 `a` and one integer b in {2, 3, 4}, as products on the Multiply kernel. */
+function wasmPowInteger(args: KernelArgs): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const { a, b } = args.inputs;
+  if (a.dtype !== "float32" || tf.util.sizeFromShape(b.shape) !== 1 || b.shape.length > a.shape.length) return null;
+  const e = backend.typedArrayFromHeap(b)[0];
+  if (e !== 2 && e !== 3 && e !== 4) return null;
+  const multiply = kernelOf("Multiply", "wasm");
+  const mul = (p: TensorInfo, q: TensorInfo): TensorInfo => single(multiply({ inputs: { a: p, b: q }, backend }));
+  const square = mul(a, a);
+  if (e === 2) return square;
+  const out = mul(square, e === 3 ? a : square);
+  backend.disposeData(square.dataId);
+  return out;
+}
+
+/**
+ * tanh x = 2σ(2x) − 1 on XNNPACK's vectorised kernels (wasm's own Tanh is scalar libm, ~10x
+ * slower); near 0, where the subtraction would lose relative precision, blended into the odd
+ * series x(1 + x²(−1/3 + x²(2/15 − 17x²/315))) (next term < 4·10⁻¹³ relative for |x| < 1/16).
+ */
+function wasmTanh(args: KernelArgs): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs;
+  if (x.dtype !== "float32") return null;
+  const temporaries: TensorInfo[] = [];
+  const scalar = (value: number): TensorInfo => {
+    const t = backend.makeOutput([], "float32");
+    backend.typedArrayFromHeap(t)[0] = value;
+    temporaries.push(t);
+    return t;
+  };
+  const run = (kernel: string, inputs: Record<string, TensorInfo>): TensorInfo => {
+    const t = single(kernelOf(kernel, "wasm")({ inputs, backend, attrs: {} }));
+    temporaries.push(t);
+    return t;
+  };
+  const mul = (a: TensorInfo, b: TensorInfo): TensorInfo => run("Multiply", { a, b });
+  const add = (a: TensorInfo, b: TensorInfo): TensorInfo => run("Add", { a, b });
+  const two = scalar(2);
+  const viaSigmoid = run("Sub", { a: mul(run("Sigmoid", { x: mul(x, two) }), two), b: scalar(1) });
+  const x2 = mul(x, x);
+  let series = add(mul(x2, scalar(-17 / 315)), scalar(2 / 15));
+  series = add(mul(x2, series), scalar(-1 / 3));
+  series = mul(add(mul(x2, series), scalar(1)), x);
+  // Blend weight w = max(0, 1 − 16|x|): the series alone at 0, σ alone beyond 1/16. (wasm's
+  // Less and Select are scalar loops; this stays on vectorised kernels.) Relative error ≤ 2e-6.
+  const w = run("Relu", { x: add(mul(run("Abs", { x }), scalar(-16)), scalar(1)) });
+  const out = add(viaSigmoid, mul(w, run("Sub", { a: series, b: viaSigmoid })));
+  temporaries.pop();
+  for (const t of temporaries) backend.disposeData(t.dataId);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The optional BLAS addon (native/blas-matmul): BatchMatMul and _FusedMatMul on wasm and cpu
 
 /** Activation codes of the addon (native/blas-matmul/blas_matmul.c). */
@@ -289,7 +510,9 @@ function loadBlas(): BlasAddon | null {
 /** A float32 view of a tensor's memory on the wasm heap or in the cpu backend. */
 function floatView(backend: unknown, tfjsName: string, t: TensorInfo): Float32Array {
   if (tfjsName === "wasm") return (backend as WasmBackend).typedArrayFromHeap(t) as Float32Array;
-  return (backend as CpuBackend).data.get(t.dataId).values as Float32Array;
+  const values = (backend as CpuBackend).data.get(t.dataId).values;
+  // A float32 tensor cast from bool or int32 shares its source's array on cpu: copy that case.
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
 /**

@@ -76,6 +76,13 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "blas_matmul.gemm: shapes do not fit the arrays");
     return NULL;
   }
+  /* Below ~64M multiply-adds a second OpenBLAS thread costs more to wake than it saves (its
+     workers sleep between the many small products of a train step): run those on one thread. */
+  static int max_threads = 0;
+  if (max_threads == 0) max_threads = openblas_get_num_threads();
+  const double work = (double)batch * m * n * k;
+  const int threads = work >= 67108864.0 ? max_threads : 1;
+  if (threads != openblas_get_num_threads()) openblas_set_num_threads(threads);
   for (int32_t i = 0; i < batch; i++) {
     float* ci = c + (size_t)i * m * n;
     if (k == 0) {
@@ -108,7 +115,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
 static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
   char text[256];
-  snprintf(text, sizeof text, "%s, %d threads", openblas_get_config(), openblas_get_num_threads());
+  snprintf(text, sizeof text, "%s, up to %d threads", openblas_get_config(), openblas_get_num_threads());
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
   return out;

@@ -1,0 +1,188 @@
+"""PyTorch reference for `npm run bench`: the models of bench/models.ts, entry for entry (same
+shapes, same losses, Adam, same batch), timed the same way: median ms per train step over
+--steps steps after --warmup. Prints one JSON line: {"torch", "threads", "msPerStep": {name: ms}}.
+
+Run by bench/run.ts with /usr/bin/python3 (Debian's python3-torch) and OMP_WAIT_POLICY=PASSIVE.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def vae():
+    B, D, Z = 128, 784, 20
+    encoder = nn.Linear(D, 400)
+    to_z_mean, to_z_log_var = nn.Linear(400, Z), nn.Linear(400, Z)
+    decoder = mlp([Z, 400, D])
+    modules = nn.ModuleList([encoder, to_z_mean, to_z_log_var, decoder])
+    opt = torch.optim.Adam(modules.parameters(), lr=1e-3)
+    x = (torch.rand(B, D) < 0.3).float()
+
+    def step():
+        h = F.relu(encoder(x))
+        z_mean, z_log_var = to_z_mean(h), to_z_log_var(h)
+        z = z_mean + torch.exp(0.5 * z_log_var) * torch.randn(B, Z)
+        logits = decoder(z)
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kl = -0.5 * torch.sum(1 + z_log_var - z_mean.pow(2) - z_log_var.exp())
+        loss = (recon + kl) / B
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def ddpm():
+    B, T, E = 1024, 1000, 16
+    eps_theta = mlp([2 + E, 128, 128, 128, 2])
+    opt = torch.optim.Adam(eps_theta.parameters(), lr=1e-3)
+    beta = torch.linspace(1e-4, 0.02, T)
+    alpha_bar = torch.cumprod(1 - beta, 0)
+    freqs = torch.exp(-math.log(10000) * torch.arange(E // 2) / (E // 2))
+    angle = torch.rand(B) * math.pi
+    upper = torch.rand(B) < 0.5
+    px = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
+    py = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
+    x0 = torch.stack([px, py], 1) + 0.05 * torch.randn(B, 2)
+
+    def step():
+        t = torch.randint(0, T, (B,))
+        eps = torch.randn(B, 2)
+        ab = alpha_bar[t].unsqueeze(1)
+        x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+        angles = t.float().unsqueeze(1) * freqs
+        inp = torch.cat([x_t, torch.sin(angles), torch.cos(angles)], 1)
+        loss = F.mse_loss(eps_theta(inp), eps)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def gan():
+    B = 512
+    generator = mlp([2, 128, 128, 2])
+    discriminator = mlp([2, 128, 128, 1])
+    g_opt = torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+
+    def bce(logits, label):
+        return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label))
+
+    def step():
+        angle = torch.rand(B) * 2 * math.pi
+        real = torch.stack([torch.cos(angle), torch.sin(angle)], 1) + 0.05 * torch.randn(B, 2)
+        with torch.no_grad():
+            fake = generator(torch.randn(B, 2))
+        d_loss = bce(discriminator(real), 1.0) + bce(discriminator(fake), 0.0)
+        d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+        g_loss = bce(discriminator(generator(torch.randn(B, 2))), 1.0)
+        g_opt.zero_grad()
+        g_loss.backward()
+        g_opt.step()
+        return d_loss.item() + g_loss.item()
+
+    return step
+
+
+class Block(nn.Module):
+    def __init__(self, D, H):
+        super().__init__()
+        self.H = H
+        self.ln1, self.ln2 = nn.LayerNorm(D), nn.LayerNorm(D)
+        self.qkv, self.proj = nn.Linear(D, 3 * D), nn.Linear(D, D)
+        self.fc, self.fc_out = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
+
+    def attention(self, x, mask):
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).split(D, 2)
+        q, k, v = (p.view(B, T, self.H, D // self.H).transpose(1, 2) for p in (q, k, v))  # (B, H, T, hs)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(D // self.H) + mask  # (B, H, T, T)
+        y = F.softmax(scores, -1) @ v  # (B, H, T, hs)
+        return self.proj(y.transpose(1, 2).reshape(B, T, D))
+
+    def forward(self, x, mask):
+        x = x + self.attention(self.ln1(x), mask)
+        return x + self.fc_out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+def gpt():
+    B, T, D, H, V, L = 32, 64, 128, 4, 65, 4
+    tok = nn.Embedding(V, D)
+    pos = nn.Parameter(0.02 * torch.randn(T, D))
+    blocks = nn.ModuleList([Block(D, H) for _ in range(L)])
+    ln_f, head = nn.LayerNorm(D), nn.Linear(D, V)
+    params = list(tok.parameters()) + [pos] + list(blocks.parameters()) + list(ln_f.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=3e-4)
+    mask = torch.triu(torch.full((T, T), -1e9), 1)
+    corpus = torch.tensor([(i * 7 + int(torch.randint(0, 3, ()))) % V for i in range(20_000)])
+
+    def step():
+        starts = torch.randint(0, len(corpus) - T - 1, (B,))
+        idx = torch.stack([corpus[s : s + T] for s in starts.tolist()])
+        targets = torch.stack([corpus[s + 1 : s + T + 1] for s in starts.tolist()])
+        x = tok(idx) + pos
+        for block in blocks:
+            x = block(x, mask)
+        logits = head(ln_f(x))
+        loss = F.cross_entropy(logits.view(-1, V), targets.view(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+MODELS = {"vae-mlp": vae, "ddpm-mlp": ddpm, "gan-ring": gan, "gpt-tiny": gpt}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    result = {}
+    for name in args.models.split(","):
+        step = MODELS[name]()
+        times = []
+        for i in range(args.warmup + args.steps):
+            t0 = time.perf_counter()
+            loss = step()
+            ms = (time.perf_counter() - t0) * 1000
+            if not math.isfinite(loss):
+                raise SystemExit(f"{name}: loss is {loss} at step {i}")
+            if i >= args.warmup:
+                times.append(ms)
+        result[name] = statistics.median(times)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "msPerStep": result}))
+
+
+if __name__ == "__main__":
+    main()
