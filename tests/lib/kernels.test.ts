@@ -263,8 +263,8 @@ describe("training on cpu and wasm", () => {
     for (let step = 0; step < 10; step++) {
       const loss = tf.tidy(() =>
         optimizer.minimize(() => {
-          const e = tf.reshape(tf.gather(vars.emb, ids), [B, T, D, 1]); // [B, T, D, 1]
-          const c = tf.tanh(tf.conv2d(e, vars.filter, 1, "same")); // [B, T, D, 2]
+          const e = tf.reshape(tf.gather(vars.emb, ids), [B, T, D, 1]) as tf.Tensor4D; // [B, T, D, 1]
+          const c = tf.tanh(tf.conv2d(e, vars.filter as tf.Variable<tf.Rank.R4>, 1, "same")); // [B, T, D, 2]
           const h = tf.reshape(c, [B, T * D * 2]) as tf.Tensor2D;
           const logits = tf.add(tf.matMul(h, vars.w), vars.b);
           return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
