@@ -1,0 +1,947 @@
+/**
+ * Plots inline in the notebook: Plotly figures drawn offline from the npm copy of plotly.js.
+ *
+ * A figure is plain Plotly JSON, `{ data, layout?, config?, frames? }`. `figureHTML` turns it
+ * into a `<div>` plus a small drawing script; `showFigure` displays that in the notebook, or
+ * prints a one-line summary on a terminal (tests, scripts). The course's plots are built by
+ * named helpers that show the figure and return it: `linePlot` (loss curves, series),
+ * `scatterPlot` (a 2-D latent space coloured by label), `heatmap` (attention weights, a bigram
+ * table), `imageGrid` (generated images) and `animatedPlot` (a process unfolding: diffusion
+ * steps, GAN snapshots; its frames are figures made by the other helpers with `show: false`).
+ *
+ * Offline and once: plotly.js (4.5 MB, from node_modules/plotly.js-dist-min) is inlined in the
+ * FIRST figure shown in a kernel session; later figures carry only their drawing script, which
+ * waits briefly for `window.Plotly`. The library is wrapped so that it always sets
+ * `window.Plotly`, even where require.js defines `define.amd` (classic Notebook), which would
+ * otherwise make plotly's UMD header register an AMD module instead. No CDN, no network.
+ *
+ * Shape letters: N images, H height, W width, C channels (1 or 3), R rows, K columns,
+ * S series, T points per series.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { deflateSync } from "node:zlib";
+import { escapeHTML, inNotebook, showHTML } from "./display";
+
+// ---------------------------------------------------------------------------------------------
+// Figures and their HTML
+// ---------------------------------------------------------------------------------------------
+
+/** One Plotly trace, as plain JSON (`type`, `x`, `y`, `z`, `name`, `marker`, ...). */
+export interface Trace {
+  type?: string;
+  name?: string;
+  [key: string]: unknown;
+}
+
+/** Plotly layout JSON (`title`, `xaxis`, `yaxis`, `height`, ...). */
+export interface Layout {
+  [key: string]: unknown;
+}
+
+/** One animation frame in Plotly's own format. */
+export interface PlotlyFrame {
+  name?: string;
+  data?: Trace[];
+  layout?: Layout;
+  [key: string]: unknown;
+}
+
+/** A Plotly figure: what every helper here returns. */
+export interface Figure {
+  data: Trace[];
+  layout?: Layout;
+  config?: Record<string, unknown>;
+  frames?: PlotlyFrame[];
+}
+
+export interface FigureHTMLOptions {
+  /**
+   * Whether the HTML carries plotly.js itself. Default "auto": only if no earlier output of
+   * this session carried it (and then this one does, so the next does not). Use "always" for
+   * HTML that must stand alone (a file), "never" when the page already has `window.Plotly`.
+   */
+  includeLibrary?: "auto" | "always" | "never";
+  /** Longest wait, in ms, for plotly.js to appear before the div shows an error (default 30000). */
+  waitMs?: number;
+}
+
+/** Height of a figure when the helper or the layout does not choose one (px). */
+export const DEFAULT_HEIGHT = 360;
+
+/** Plotly config used unless the figure overrides a field: no logo, no mode bar, responsive. */
+export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = {
+  displaylogo: false,
+  displayModeBar: false,
+  responsive: true,
+  scrollZoom: false,
+};
+
+let libraryShipped = false;
+let plotlySource: string | null = null;
+let figureCounter = 0;
+
+/** The text of plotly.min.js from node_modules (read once). */
+function plotlyJS(): string {
+  if (plotlySource !== null) return plotlySource;
+  let file: string;
+  try {
+    file = createRequire(path.join(process.cwd(), "noop.js")).resolve("plotly.js-dist-min");
+  } catch {
+    throw new Error(
+      `plotly.js-dist-min was not found from ${process.cwd()}: run the course from its root folder, after npm install`,
+    );
+  }
+  plotlySource = fs.readFileSync(file, "utf8");
+  return plotlySource;
+}
+
+/**
+ * The `<script>` that defines `window.Plotly` from the inlined library. The UMD header of
+ * plotly.min.js checks `exports`/`module`, then `define.amd`, and only then sets `self.Plotly`;
+ * shadowing those three names with undefined parameters makes it take the last branch even on
+ * pages with require.js. It does nothing if the page already has Plotly.
+ */
+export function plotlyLibraryScript(): string {
+  // "</script" cannot appear inside an inline script; plotly.min.js has none, but be safe.
+  const src = plotlyJS().replace(/<\/script/gi, "<\\/script");
+  return (
+    `<script type="text/javascript">window.PlotlyConfig = window.PlotlyConfig || { MathJaxConfig: "local" };\n` +
+    `if (!window.Plotly) { (function (define, module, exports) {\n${src}\n}).call(window); }</script>`
+  );
+}
+
+/**
+ * Marks plotly.js as not yet sent, so the next figure carries it again. Call this after
+ * clearing all outputs without restarting the kernel (otherwise the saved notebook's plots
+ * would have no library once reopened).
+ */
+export function forgetInlinedLibrary(): void {
+  libraryShipped = false;
+}
+
+/** JSON safe inside a `<script>`: typed arrays become arrays, `<` is escaped. */
+function scriptJSON(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v));
+  return json.replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function checkFigure(fig: Figure, name: string): void {
+  if (fig === null || typeof fig !== "object" || !Array.isArray(fig.data)) {
+    throw new Error(`${name} must be a figure { data: Trace[], layout?, config?, frames? }, got ${describe(fig)}`);
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (x instanceof tf.Tensor) return `a tensor of shape [${x.shape.join(", ")}]`;
+  return typeof x;
+}
+
+/**
+ * The HTML of one figure: a div and the script that draws it (plus plotly.js itself, see
+ * `includeLibrary`). The script waits for `window.Plotly` and for the div to be on the page,
+ * so it works whichever output, earlier or later, brought the library.
+ */
+export function figureHTML(fig: Figure, options: FigureHTMLOptions = {}): string {
+  checkFigure(fig, "fig");
+  const { includeLibrary = "auto", waitMs = 30000 } = options;
+  if (includeLibrary !== "auto" && includeLibrary !== "always" && includeLibrary !== "never") {
+    throw new Error(`options.includeLibrary must be "auto", "always" or "never", got ${JSON.stringify(includeLibrary)}`);
+  }
+  const withLibrary = includeLibrary === "always" || (includeLibrary === "auto" && !libraryShipped);
+  if (includeLibrary === "auto" && withLibrary) libraryShipped = true;
+
+  const layout: Layout = { ...(fig.layout ?? {}) };
+  const height = typeof layout.height === "number" ? layout.height : DEFAULT_HEIGHT;
+  layout.height = height;
+  const width = typeof layout.width === "number" ? `${layout.width}px` : "100%";
+  const config = { ...DEFAULT_CONFIG, ...(fig.config ?? {}) };
+  const payload = { data: fig.data, layout, config, frames: fig.frames ?? null };
+
+  figureCounter += 1;
+  const id = `genai-plot-${Date.now().toString(36)}-${figureCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const draw =
+    `<script type="text/javascript">(function () {\n` +
+    `  var fig = ${scriptJSON(payload)};\n` +
+    `  var id = "${id}", start = Date.now(), waitMs = ${Math.max(0, Math.round(waitMs))};\n` +
+    `  function draw() {\n` +
+    `    var gd = document.getElementById(id), P = window.Plotly;\n` +
+    `    var attached = gd && (gd.isConnected === undefined ? document.body.contains(gd) : gd.isConnected);\n` +
+    `    if (!attached || !P || !P.newPlot) {\n` +
+    `      if (Date.now() - start < waitMs) { setTimeout(draw, 50); return; }\n` +
+    `      if (gd) gd.textContent = "This plot needs plotly.js, which an earlier output should have loaded. " +\n` +
+    `        "Trust the notebook, or restart the kernel and run all cells (see forgetInlinedLibrary in lib/plot.ts).";\n` +
+    `      return;\n` +
+    `    }\n` +
+    `    P.newPlot(gd, fig.data, fig.layout, fig.config).then(function () {\n` +
+    `      if (fig.frames) return P.addFrames(gd, fig.frames);\n` +
+    `    });\n` +
+    `  }\n` +
+    `  draw();\n` +
+    `})();</script>`;
+  const div = `<div id="${id}" class="genai-plot" style="width:${width};max-width:100%;height:${height}px;"></div>`;
+  return (withLibrary ? plotlyLibraryScript() + "\n" : "") + div + "\n" + draw;
+}
+
+/** A one-line description of a figure, shown instead of the plot outside a notebook. */
+export function figureSummary(fig: Figure): string {
+  checkFigure(fig, "fig");
+  const title = unescape(titleText(fig.layout?.title));
+  const kinds = new Map<string, number>();
+  for (const t of fig.data) kinds.set(t.type ?? "scatter", (kinds.get(t.type ?? "scatter") ?? 0) + 1);
+  const kindText = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ");
+  const names = fig.data.map((t) => t.name).filter((n): n is string => typeof n === "string" && n !== "").map(unescape);
+  const namesText = names.length > 0 && names.length <= 10 ? `: ${names.join(", ")}` : "";
+  const frames = fig.frames && fig.frames.length > 0 ? `, ${fig.frames.length} frames` : "";
+  const n = fig.data.length;
+  return `[plot] ${title ? `"${title}" ` : ""}${n} trace${n === 1 ? "" : "s"} (${kindText || "none"})${namesText}${frames}`;
+}
+
+function unescape(s: string): string {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+}
+
+function titleText(title: unknown): string {
+  if (typeof title === "string") return title;
+  if (title && typeof title === "object" && typeof (title as { text?: unknown }).text === "string") {
+    return (title as { text: string }).text;
+  }
+  return "";
+}
+
+/**
+ * Shows a figure inline in the notebook; on a terminal prints its one-line summary.
+ * @returns the same figure
+ */
+export function showFigure(fig: Figure): Figure {
+  checkFigure(fig, "fig");
+  if (inNotebook()) showHTML(figureHTML(fig), figureSummary(fig));
+  else console.log(figureSummary(fig));
+  return fig;
+}
+
+/**
+ * A complete, standalone HTML page with plotly.js inlined once and each figure below it
+ * (for files opened in a browser, and for the headless render check).
+ */
+export function pageHTML(figs: Figure[], title = "Figures"): string {
+  if (!Array.isArray(figs)) throw new Error(`figs must be an array of figures, got ${describe(figs)}`);
+  figs.forEach((f, i) => checkFigure(f, `figs[${i}]`));
+  const body = figs.map((f) => `<div class="figure">${figureHTML(f, { includeLibrary: "never" })}</div>`).join("\n");
+  return (
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHTML(title)}</title></head>\n` +
+    `<body style="font-family:sans-serif;max-width:960px;margin:1em auto;">\n` +
+    `${plotlyLibraryScript()}\n${body}\n</body></html>\n`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helper options and input reading
+// ---------------------------------------------------------------------------------------------
+
+/** Options every plotting helper takes. */
+export interface CommonPlotOptions {
+  /** Figure title (default: none). */
+  title?: string;
+  /** Height in px (default: chosen by the helper, usually 360). */
+  height?: number;
+  /** Width in px (default: the notebook's width; image grids choose their own). */
+  width?: number;
+  /** Show the figure now (default true); false only builds it, e.g. as an animation frame. */
+  show?: boolean;
+}
+
+/** Numbers as a 1-D tensor, a plain or typed array. */
+export type Numbers = tf.Tensor | ArrayLike<number>;
+
+/**
+ * User text for Plotly's text fields, which read a few HTML tags and entities: escaped, so a
+ * token like "<eos>" shows as itself.
+ */
+function plotText(s: string | number): string {
+  return escapeHTML(String(s));
+}
+
+function titleLayout(title: string | undefined): Layout {
+  return title ? { title: { text: plotText(title), x: 0.02, xanchor: "left" } } : {};
+}
+
+function margin(hasTitle: boolean): Layout {
+  return { l: 60, r: 20, t: hasTitle ? 50 : 20, b: 50 };
+}
+
+function finish(fig: Figure, options: CommonPlotOptions): Figure {
+  if (options.show ?? true) showFigure(fig);
+  return fig;
+}
+
+function checkSize(options: CommonPlotOptions): void {
+  for (const key of ["height", "width"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0)) {
+      throw new Error(`options.${key} must be a positive number of pixels, got ${v}`);
+    }
+  }
+}
+
+/** Reads numbers from a tensor or array into a plain array (no tensors created). */
+function toNumbers(x: Numbers, name: string, rank1 = true): number[] {
+  if (x instanceof tf.Tensor) {
+    if (rank1 && x.rank !== 1) throw new Error(`${name} must be a 1-D tensor [T], got shape [${x.shape.join(", ")}]`);
+    return Array.from(x.dataSync());
+  }
+  if (x === null || typeof x !== "object" || typeof (x as ArrayLike<number>).length !== "number") {
+    throw new Error(`${name} must be an array of numbers or a 1-D tensor, got ${describe(x)}`);
+  }
+  const out = Array.from(x as ArrayLike<number>);
+  for (let i = 0; i < out.length; i++) {
+    if (typeof out[i] !== "number") {
+      throw new Error(`${name} must hold numbers, but ${name}[${i}] is ${describe(out[i])}`);
+    }
+  }
+  return out;
+}
+
+/** Plotly's finite-only JSON: NaN and ±Infinity become null (a gap). */
+function gaps(values: number[]): (number | null)[] {
+  return values.map((v) => (Number.isFinite(v) ? v : null));
+}
+
+// ---------------------------------------------------------------------------------------------
+// linePlot
+// ---------------------------------------------------------------------------------------------
+
+/** One series: its y values, or an object with its own x and name. */
+export type LineSeries = Numbers | { y: Numbers; x?: Numbers; name?: string };
+
+export interface LinePlotOptions extends CommonPlotOptions {
+  /** x values shared by every series that has no own x (default 0, 1, 2, ...). */
+  x?: Numbers;
+  /** Legend names, one per series (default: record keys, the series' own names, or "series i"). */
+  names?: string[];
+  /** x-axis title (default none). */
+  xTitle?: string;
+  /** y-axis title (default none). */
+  yTitle?: string;
+  /** Logarithmic y axis, e.g. for losses (default false). */
+  logY?: boolean;
+  /** Plotly mode (default "lines"). */
+  mode?: "lines" | "markers" | "lines+markers";
+}
+
+/**
+ * Line plot of one or more series, e.g. training and validation loss.
+ *
+ * `series` is one series (numbers, a 1-D tensor [T], or `{ y, x?, name? }`), a list of them,
+ * a 2-D tensor [S, T] (one series per row), or a record `{ name: series }`.
+ * @returns the figure (one scatter trace per series)
+ */
+export function linePlot(
+  series: LineSeries | LineSeries[] | tf.Tensor | Record<string, LineSeries>,
+  options: LinePlotOptions = {},
+): Figure {
+  checkSize(options);
+  const { x, names, xTitle, yTitle, logY = false, mode = "lines", title, height, width } = options;
+  let list: { y: Numbers; x?: Numbers; name?: string }[];
+  if (series instanceof tf.Tensor) {
+    if (series.rank === 1) list = [{ y: series }];
+    else if (series.rank === 2) {
+      const [S, T] = series.shape;
+      const v = series.dataSync();
+      list = Array.from({ length: S }, (_, s) => ({ y: Array.from(v.subarray(s * T, (s + 1) * T)) }));
+    } else throw new Error(`series must be a 1-D tensor [T] or a 2-D tensor [S, T], got shape [${series.shape.join(", ")}]`);
+  } else if (Array.isArray(series) && (series.length === 0 || typeof series[0] === "number")) {
+    list = [{ y: series as unknown as number[] }];
+  } else if (Array.isArray(series)) {
+    list = (series as LineSeries[]).map((s) => asSeries(s));
+  } else if (ArrayBuffer.isView(series)) {
+    list = [{ y: series as unknown as ArrayLike<number> }];
+  } else if (series !== null && typeof series === "object" && "y" in series) {
+    list = [series as { y: Numbers; x?: Numbers; name?: string }];
+  } else if (series !== null && typeof series === "object") {
+    list = Object.entries(series as Record<string, LineSeries>).map(([k, s]) => ({ name: k, ...asSeries(s) }));
+  } else {
+    throw new Error(`series must be numbers, a tensor, a list of series or a record of series, got ${describe(series)}`);
+  }
+  if (names !== undefined && names.length !== list.length) {
+    throw new Error(`options.names has ${names.length} names but there are ${list.length} series`);
+  }
+  const sharedX = x === undefined ? undefined : toNumbers(x, "options.x");
+  const data: Trace[] = list.map((s, i) => {
+    const label = i === 0 && list.length === 1 ? "series" : `series[${i}]`;
+    const y = toNumbers(s.y, label + ".y");
+    const xs = s.x !== undefined ? toNumbers(s.x, label + ".x") : sharedX ?? y.map((_, j) => j);
+    if (xs.length !== y.length) {
+      throw new Error(`${s.x !== undefined ? label + ".x" : "options.x"} has ${xs.length} values but ${label} has ${y.length}`);
+    }
+    return { type: "scatter", mode, name: plotText(names?.[i] ?? s.name ?? `series ${i}`), x: gaps(xs), y: gaps(y) };
+  });
+  const layout: Layout = {
+    ...titleLayout(title),
+    height: height ?? DEFAULT_HEIGHT,
+    ...(width ? { width } : {}),
+    margin: margin(Boolean(title)),
+    showlegend: data.length > 1,
+    xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false },
+    yaxis: { title: { text: plotText(yTitle ?? "") }, type: logY ? "log" : "linear", zeroline: false },
+  };
+  return finish({ data, layout }, options);
+}
+
+function asSeries(s: LineSeries): { y: Numbers; x?: Numbers; name?: string } {
+  if (s !== null && typeof s === "object" && !(s instanceof tf.Tensor) && !ArrayBuffer.isView(s) && "y" in s) {
+    return s as { y: Numbers; x?: Numbers; name?: string };
+  }
+  return { y: s as Numbers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// scatterPlot
+// ---------------------------------------------------------------------------------------------
+
+export interface ScatterPlotOptions extends CommonPlotOptions {
+  /** One label per point [N] (e.g. digit class): one coloured trace per distinct label. */
+  labels?: ArrayLike<number | string> | tf.Tensor;
+  /** Which labels to draw, in legend order (default: the distinct labels, sorted). Fix it when animating. */
+  groups?: (number | string)[];
+  /** A number per point [N] for a continuous colour scale (cannot be combined with labels). */
+  colors?: Numbers;
+  /** Legend title (default "label"). */
+  legendTitle?: string;
+  /** x-axis title (default none). */
+  xTitle?: string;
+  /** y-axis title (default none). */
+  yTitle?: string;
+  /** Marker diameter in px (default 5). */
+  markerSize?: number;
+  /** Marker opacity (default 0.75). */
+  opacity?: number;
+  /** One unit on x is as long as one on y, right for latent spaces (default false). */
+  equalAxes?: boolean;
+}
+
+/**
+ * Scatter plot of 2-D points, e.g. a VAE's latent means coloured by digit.
+ * @param points shape [N, 2], as a tensor or `number[][]`, or `{ x: [N], y: [N] }`
+ * @returns the figure: one trace per group (labels), or one trace
+ */
+export function scatterPlot(
+  points: tf.Tensor | number[][] | { x: Numbers; y: Numbers },
+  options: ScatterPlotOptions = {},
+): Figure {
+  checkSize(options);
+  const { labels, groups, colors, legendTitle = "label", xTitle, yTitle, title, height, width } = options;
+  const { markerSize = 5, opacity = 0.75, equalAxes = false } = options;
+  let xs: number[];
+  let ys: number[];
+  if (points instanceof tf.Tensor) {
+    if (points.rank !== 2 || points.shape[1] !== 2) {
+      throw new Error(`points must have shape [N, 2], got [${points.shape.join(", ")}]`);
+    }
+    const v = points.dataSync();
+    xs = [];
+    ys = [];
+    for (let i = 0; i < points.shape[0]; i++) {
+      xs.push(v[2 * i]);
+      ys.push(v[2 * i + 1]);
+    }
+  } else if (Array.isArray(points)) {
+    points.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2) throw new Error(`points must have shape [N, 2], but points[${i}] is ${describe(p)}`);
+    });
+    xs = points.map((p) => p[0]);
+    ys = points.map((p) => p[1]);
+  } else if (points !== null && typeof points === "object" && "x" in points && "y" in points) {
+    xs = toNumbers(points.x, "points.x");
+    ys = toNumbers(points.y, "points.y");
+    if (xs.length !== ys.length) throw new Error(`points.x has ${xs.length} values but points.y has ${ys.length}`);
+  } else {
+    throw new Error(`points must be a [N, 2] tensor, a number[][] of pairs or { x, y }, got ${describe(points)}`);
+  }
+  const N = xs.length;
+  if (labels !== undefined && colors !== undefined) throw new Error("options.labels and options.colors cannot both be given");
+  const marker = { size: markerSize, opacity };
+  const data: Trace[] = [];
+  if (labels !== undefined) {
+    const lab: (number | string)[] = labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : Array.from(labels);
+    if (lab.length !== N) throw new Error(`options.labels has ${lab.length} labels but points has ${N} points`);
+    const order = groups ?? [...new Set(lab)].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+    for (const g of order) {
+      const idx: number[] = [];
+      lab.forEach((l, i) => {
+        if (l === g) idx.push(i);
+      });
+      data.push({ type: "scatter", mode: "markers", name: plotText(g), x: gaps(idx.map((i) => xs[i])), y: gaps(idx.map((i) => ys[i])), marker });
+    }
+  } else if (colors !== undefined) {
+    const c = toNumbers(colors, "options.colors");
+    if (c.length !== N) throw new Error(`options.colors has ${c.length} values but points has ${N} points`);
+    data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker: { ...marker, color: c, colorscale: "Viridis", showscale: true } });
+  } else {
+    data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker });
+  }
+  const layout: Layout = {
+    ...titleLayout(title),
+    height: height ?? 420,
+    ...(width ? { width } : {}),
+    margin: margin(Boolean(title)),
+    showlegend: labels !== undefined,
+    legend: { title: { text: plotText(legendTitle) }, itemsizing: "constant" },
+    xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false },
+    yaxis: { title: { text: plotText(yTitle ?? "") }, zeroline: false, ...(equalAxes ? { scaleanchor: "x", scaleratio: 1 } : {}) },
+  };
+  return finish({ data, layout }, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// heatmap
+// ---------------------------------------------------------------------------------------------
+
+export interface HeatmapOptions extends CommonPlotOptions {
+  /** Labels of the R rows, top to bottom (default 0, 1, ...). Repeats are fine (tokens). */
+  rowLabels?: (string | number)[];
+  /** Labels of the K columns, left to right (default 0, 1, ...). */
+  colLabels?: (string | number)[];
+  /** x-axis title (default none). */
+  xTitle?: string;
+  /** y-axis title (default none). */
+  yTitle?: string;
+  /** A Plotly colour scale: a name ("Viridis", "RdBu") or [[0, colour], ..., [1, colour]] (default white to blue). */
+  colorscale?: string | [number, string][];
+  /** Colour range (default: the data's min and max). Attention weights: 0 and 1. */
+  zmin?: number;
+  zmax?: number;
+  /** Write each value in its cell (default: only when R·K ≤ 144). */
+  showValues?: boolean;
+  /** Decimal places of the written values and the hover text (default 2). */
+  digits?: number;
+  /** Square cells (default true). */
+  square?: boolean;
+}
+
+/** ColorBrewer's "Blues", light for low values (Plotly's own "Blues" runs dark to light). */
+export const WHITE_TO_BLUE: [number, string][] = [
+  [0, "#f7fbff"], [0.125, "#deebf7"], [0.25, "#c6dbef"], [0.375, "#9ecae1"], [0.5, "#6baed6"],
+  [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"], [1, "#08306b"],
+];
+
+/**
+ * Heatmap of a matrix, row 0 at the top, e.g. attention weights [T, T] or bigram counts.
+ * @param matrix shape [R, K], a tensor or `number[][]`
+ * @returns the figure (one heatmap trace)
+ */
+export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions = {}): Figure {
+  checkSize(options);
+  const { rowLabels, colLabels, xTitle, yTitle, colorscale = WHITE_TO_BLUE, zmin, zmax, digits = 2, square = true, title, width } = options;
+  let z: number[][];
+  if (matrix instanceof tf.Tensor) {
+    if (matrix.rank !== 2) throw new Error(`matrix must have shape [R, K], got [${matrix.shape.join(", ")}]`);
+    const [R, K] = matrix.shape;
+    const v = matrix.dataSync();
+    z = Array.from({ length: R }, (_, r) => Array.from(v.subarray(r * K, (r + 1) * K)));
+  } else if (Array.isArray(matrix)) {
+    z = matrix.map((row, r) => toNumbers(row, `matrix[${r}]`));
+    const K = z.length > 0 ? z[0].length : 0;
+    z.forEach((row, r) => {
+      if (row.length !== K) throw new Error(`matrix must have shape [R, K], but matrix[${r}] has ${row.length} values and matrix[0] has ${K}`);
+    });
+  } else {
+    throw new Error(`matrix must be a [R, K] tensor or number[][], got ${describe(matrix)}`);
+  }
+  const R = z.length;
+  const K = R > 0 ? z[0].length : 0;
+  if (rowLabels !== undefined && rowLabels.length !== R) throw new Error(`options.rowLabels has ${rowLabels.length} labels but matrix has ${R} rows`);
+  if (colLabels !== undefined && colLabels.length !== K) throw new Error(`options.colLabels has ${colLabels.length} labels but matrix has ${K} columns`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 10) throw new Error(`options.digits must be an integer in [0, 10], got ${digits}`);
+  const rows = (rowLabels ?? z.map((_, r) => r)).map(plotText);
+  const cols = (colLabels ?? (z[0] ?? []).map((_, k) => k)).map(plotText);
+  const showValues = options.showValues ?? R * K <= 144;
+  // Cells sit at integer positions, labels are tick texts: repeated labels stay separate cells.
+  const trace: Trace = {
+    type: "heatmap",
+    z: z.map((row) => gaps(row)),
+    x: cols.map((_, k) => k),
+    y: rows.map((_, r) => r),
+    text: rows.map((rl) => cols.map((cl) => `${rl} → ${cl}`)),
+    hovertemplate: `%{text}: %{z:.${digits}f}<extra></extra>`,
+    colorscale,
+    ...(zmin !== undefined ? { zmin } : {}),
+    ...(zmax !== undefined ? { zmax } : {}),
+    ...(showValues ? { texttemplate: `%{z:.${digits}f}`, textfont: { size: 10 } } : {}),
+  };
+  const hasTitle = Boolean(title);
+  const height = options.height ?? Math.min(640, Math.max(260, 24 * R + (hasTitle ? 130 : 90)));
+  const layout: Layout = {
+    ...titleLayout(title),
+    height,
+    ...(width ? { width } : {}),
+    margin: { l: 70, r: 20, t: hasTitle ? 50 : 20, b: 60 },
+    xaxis: { title: { text: plotText(xTitle ?? "") }, tickmode: "array", tickvals: cols.map((_, k) => k), ticktext: cols, showgrid: false, zeroline: false, ...(square ? { constrain: "domain" } : {}) },
+    yaxis: {
+      title: { text: plotText(yTitle ?? "") },
+      tickmode: "array",
+      tickvals: rows.map((_, r) => r),
+      ticktext: rows,
+      autorange: "reversed",
+      showgrid: false,
+      zeroline: false,
+      ...(square ? { scaleanchor: "x", scaleratio: 1, constrain: "domain" } : {}),
+    },
+  };
+  return finish({ data: [trace], layout }, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// imageGrid
+// ---------------------------------------------------------------------------------------------
+
+/** Images as a tensor [N, H, W], [N, H, W, 1] or [N, H, W, 3], or nested arrays of those shapes. */
+export type Images = tf.Tensor | number[][][] | number[][][][];
+
+export interface ImageGridOptions extends CommonPlotOptions {
+  /** Images per row (default min(N, 8)). */
+  cols?: number;
+  /** One title per image, drawn above it (default none). */
+  titles?: string[];
+  /** The values shown as black and white (default [0, 1]); values outside are clipped. */
+  range?: [number, number];
+  /** Screen pixels per image pixel (default: an integer that makes an image about 80 px). */
+  pixelSize?: number;
+  /** Blank image pixels between images (default 1). */
+  gap?: number;
+}
+
+/** Reads images into [N, H, W, C] values (no tensors created) and checks the shape. */
+function readImages(images: Images): { values: ArrayLike<number>; shape: [number, number, number, number] } {
+  const expected = "[N, H, W], [N, H, W, 1] or [N, H, W, 3]";
+  let shape: number[];
+  let values: ArrayLike<number>;
+  if (images instanceof tf.Tensor) {
+    shape = images.shape.slice();
+    if (!(shape.length === 3 || (shape.length === 4 && (shape[3] === 1 || shape[3] === 3)))) {
+      const hint = shape.length === 2 ? "; for one image use x.expandDims(0)" : "";
+      throw new Error(`images must have shape ${expected}, got [${shape.join(", ")}]${hint}`);
+    }
+    values = images.dataSync();
+  } else if (Array.isArray(images)) {
+    shape = [];
+    let probe: unknown = images;
+    while (Array.isArray(probe)) {
+      shape.push(probe.length);
+      probe = probe[0];
+    }
+    if (!(shape.length === 3 || (shape.length === 4 && (shape[3] === 1 || shape[3] === 3)))) {
+      const hint = shape.length === 2 ? "; for one image pass [image]" : "";
+      throw new Error(`images must have shape ${expected}, got nested arrays of shape [${shape.join(", ")}]${hint}`);
+    }
+    const flat: number[] = [];
+    const walk = (a: unknown, depth: number, where: string): void => {
+      if (depth === shape.length) {
+        if (typeof a !== "number") throw new Error(`images${where} must be a number, got ${describe(a)}`);
+        flat.push(a);
+        return;
+      }
+      if (!Array.isArray(a) || a.length !== shape[depth]) {
+        throw new Error(`images${where} must be an array of length ${shape[depth]} (shape [${shape.join(", ")}]), got ${describe(a)}`);
+      }
+      a.forEach((b, i) => walk(b, depth + 1, `${where}[${i}]`));
+    };
+    walk(images, 0, "");
+    values = flat;
+  } else {
+    throw new Error(`images must be a tf.Tensor or nested arrays of shape ${expected}, got ${describe(images)}`);
+  }
+  const [N, H, W] = shape;
+  const C = shape.length === 4 ? shape[3] : 1;
+  if (N === 0 || H === 0 || W === 0) throw new Error(`images must hold at least one non-empty image, got shape [${shape.join(", ")}]`);
+  return { values, shape: [N, H, W, C] };
+}
+
+/**
+ * A grid of images, e.g. generated digits, as one compact picture (a PNG inside the figure).
+ * @param images shape [N, H, W] or [N, H, W, 1] (greyscale) or [N, H, W, 3] (RGB), values in
+ *   `range` (default [0, 1]); a tensor or nested arrays. The tensor is read, never disposed.
+ * @returns the figure (one `image` trace holding the whole grid)
+ */
+export function imageGrid(images: Images, options: ImageGridOptions = {}): Figure {
+  checkSize(options);
+  const { values, shape } = readImages(images);
+  const [N, H, W, C] = shape;
+  const { cols = Math.min(N, 8), titles, range = [0, 1], gap = 1, title } = options;
+  if (!Number.isInteger(cols) || cols < 1) throw new Error(`options.cols must be a positive integer, got ${cols}`);
+  if (titles !== undefined && titles.length !== N) throw new Error(`options.titles has ${titles.length} titles but images has ${N} images`);
+  if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0])) {
+    throw new Error(`options.range must be [low, high] with low < high, got ${JSON.stringify(range)}`);
+  }
+  if (!Number.isInteger(gap) || gap < 0) throw new Error(`options.gap must be an integer ≥ 0, got ${gap}`);
+  const pixelSize = options.pixelSize ?? Math.max(1, Math.round(80 / Math.max(H, W)));
+  if (!(pixelSize > 0)) throw new Error(`options.pixelSize must be positive, got ${pixelSize}`);
+
+  const rows = Math.ceil(N / cols);
+  const usedCols = Math.min(cols, N);
+  // Room for a title above each row of images, in image pixels.
+  const titleGap = titles ? Math.ceil(14 / pixelSize) : 0;
+  const cellW = W + gap;
+  const cellH = H + gap + titleGap;
+  const mosaicW = usedCols * cellW - gap;
+  const mosaicH = rows * cellH - gap;
+  const rgb = new Uint8Array(mosaicW * mosaicH * 3).fill(255); // [mosaicH, mosaicW, 3], white gaps
+  const [lo, hi] = range;
+  for (let n = 0; n < N; n++) {
+    const top = Math.floor(n / cols) * cellH + titleGap;
+    const left = (n % cols) * cellW;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        const src = ((n * H + i) * W + j) * C;
+        const dst = ((top + i) * mosaicW + left + j) * 3;
+        for (let c = 0; c < 3; c++) {
+          const v = values[src + (C === 3 ? c : 0)];
+          if (Number.isNaN(v)) throw new Error(`images holds NaN (image ${n}, row ${i}, column ${j})`);
+          rgb[dst + c] = Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
+        }
+      }
+    }
+  }
+  const trace: Trace = {
+    type: "image",
+    source: "data:image/png;base64," + encodePNG(rgb, mosaicW, mosaicH).toString("base64"),
+    x0: 0,
+    y0: 0,
+    dx: 1,
+    dy: 1,
+    hoverinfo: "skip",
+    name: `${N} images`,
+  };
+  const annotations = (titles ?? []).map((t, n) => ({
+    text: plotText(t),
+    x: (n % cols) * cellW + W / 2 - 0.5,
+    y: Math.floor(n / cols) * cellH + titleGap - 0.5,
+    xanchor: "center",
+    yanchor: "bottom",
+    showarrow: false,
+    font: { size: 10 },
+  }));
+  const top = title ? 40 : 4;
+  const layout: Layout = {
+    ...titleLayout(title),
+    width: options.width ?? Math.round(mosaicW * pixelSize) + 8,
+    height: options.height ?? Math.round(mosaicH * pixelSize) + top + 4,
+    margin: { l: 4, r: 4, t: top, b: 4 },
+    xaxis: { visible: false, range: [-0.5, mosaicW - 0.5], constrain: "domain" },
+    yaxis: { visible: false, range: [mosaicH - 0.5, -0.5], scaleanchor: "x", constrain: "domain" },
+    annotations,
+    plot_bgcolor: "#fff",
+  };
+  return finish({ data: [trace], layout }, options);
+}
+
+/** CRC-32 (PNG chunk checksums). */
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * An 8-bit RGB PNG file (W3C PNG spec: signature, IHDR, one IDAT of deflated rows with filter
+ * byte 0, IEND).
+ * @param rgb shape [height, width, 3], row-major bytes
+ */
+export function encodePNG(rgb: Uint8Array, width: number, height: number): Buffer {
+  if (rgb.length !== width * height * 3) throw new Error(`rgb must hold width·height·3 = ${width * height * 3} bytes, got ${rgb.length}`);
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width * 3 + 1)] = 0; // filter: none
+    Buffer.from(rgb.buffer, rgb.byteOffset + y * width * 3, width * 3).copy(raw, y * (width * 3 + 1) + 1);
+  }
+  const chunk = (type: string, body: Buffer): Buffer => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const typed = Buffer.concat([Buffer.from(type, "latin1"), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([len, typed, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  ihdr[10] = 0; // deflate
+  ihdr[11] = 0; // adaptive filtering
+  ihdr[12] = 0; // no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// animatedPlot
+// ---------------------------------------------------------------------------------------------
+
+export interface AnimatedPlotOptions {
+  /** Slider label of each frame (default "0", "1", ...), e.g. "t = 999" or "epoch 3". */
+  labels?: string[];
+  /** Title (default: the first frame's title). */
+  title?: string;
+  /** Milliseconds each frame stays when playing (default 300). */
+  frameMs?: number;
+  /** Prefix before the current label on the slider (default ""). */
+  sliderPrefix?: string;
+  /** Show the figure now (default true). */
+  show?: boolean;
+}
+
+/**
+ * An animation with a slider and a play button: one figure per step of a process (diffusion
+ * steps, GAN training snapshots). Make the frames with the other helpers and `show: false`,
+ * e.g. `steps.map((x) => imageGrid(x, { show: false }))`; they must draw the same number of
+ * traces. The first frame's layout is used; axis ranges of line and scatter frames are fixed
+ * to fit every frame, and heatmap colour ranges are shared.
+ * @returns the figure (the first frame's traces, plus `frames`, a slider and play/pause buttons)
+ */
+export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}): Figure {
+  if (!Array.isArray(frames) || frames.length === 0) {
+    throw new Error(`frames must be a non-empty array of figures, got ${describe(frames)}`);
+  }
+  frames.forEach((f, i) => checkFigure(f, `frames[${i}]`));
+  const { labels, frameMs = 300, sliderPrefix = "", show = true } = options;
+  if (labels !== undefined && labels.length !== frames.length) {
+    throw new Error(`options.labels has ${labels.length} labels but there are ${frames.length} frames`);
+  }
+  if (!(frameMs >= 0)) throw new Error(`options.frameMs must be ≥ 0, got ${frameMs}`);
+  const nTraces = frames[0].data.length;
+  frames.forEach((f, i) => {
+    if (f.data.length !== nTraces) {
+      throw new Error(`frames[${i}] has ${f.data.length} traces but frames[0] has ${nTraces}; every frame must draw the same traces (for scatterPlot, fix options.groups)`);
+    }
+  });
+  const names = frames.map((_, i) => labels?.[i] ?? String(i));
+  const data = frames.map((f) => f.data.map((t) => ({ ...t })));
+
+  // Shared heatmap colour range per trace index.
+  for (let k = 0; k < nTraces; k++) {
+    if (data[0][k].type !== "heatmap" || data.some((d) => d[k].zmin !== undefined || d[k].zmax !== undefined)) continue;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const d of data) {
+      for (const row of d[k].z as (number | null)[][]) {
+        for (const v of row) {
+          if (v !== null && v < lo) lo = v;
+          if (v !== null && v > hi) hi = v;
+        }
+      }
+    }
+    if (lo <= hi) for (const d of data) Object.assign(d[k], { zmin: lo, zmax: hi });
+  }
+
+  const base = frames[0].layout ?? {};
+  const layout: Layout = { ...base };
+  // Fixed axes for line and scatter frames: Plotly does not re-autorange while animating.
+  const xr = extent(data, "x");
+  const yr = extent(data, "y");
+  const logY = (base.yaxis as { type?: string } | undefined)?.type === "log";
+  if (xr) layout.xaxis = { ...((base.xaxis as Layout) ?? {}), range: pad(xr), autorange: false };
+  if (yr && !logY) layout.yaxis = { ...((base.yaxis as Layout) ?? {}), range: pad(yr), autorange: false };
+  const baseMargin = (base.margin as Record<string, number> | undefined) ?? {};
+  const margins = { l: 60, r: 20, t: 20, b: 50, ...baseMargin };
+  if (options.title) {
+    Object.assign(layout, titleLayout(options.title));
+    margins.t = Math.max(margins.t, 50);
+  }
+
+  const needsRedraw = data[0].some((t) => (t.type ?? "scatter") !== "scatter");
+  const extra = 90; // px for the slider and buttons under the plot
+  const baseHeight = typeof base.height === "number" ? base.height : DEFAULT_HEIGHT;
+  layout.height = baseHeight + extra + margins.t - (baseMargin.t ?? margins.t);
+  layout.margin = { ...margins, b: margins.b + extra };
+  // Fixed-width figures (image grids) get room for the buttons beside the slider.
+  if (typeof base.width === "number") layout.width = Math.max(base.width, 480);
+  const paperWidth = (typeof layout.width === "number" ? layout.width : 900) - margins.l - margins.r;
+  const sliderX = Math.min(0.5, 170 / paperWidth);
+  const step = (duration: number) => ({
+    mode: "immediate",
+    frame: { duration, redraw: needsRedraw },
+    transition: { duration: 0 },
+    fromcurrent: true,
+  });
+  layout.updatemenus = [
+    {
+      type: "buttons",
+      direction: "left",
+      showactive: false,
+      x: 0,
+      y: 0,
+      xanchor: "left",
+      yanchor: "top",
+      pad: { t: 50, r: 10 },
+      buttons: [
+        { label: "▶ Play", method: "animate", args: [null, step(frameMs)] },
+        { label: "❚❚ Pause", method: "animate", args: [[null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } }] },
+      ],
+    },
+  ];
+  layout.sliders = [
+    {
+      active: 0,
+      x: sliderX,
+      len: 1 - sliderX,
+      y: 0,
+      xanchor: "left",
+      yanchor: "top",
+      pad: { t: 40 },
+      currentvalue: { prefix: sliderPrefix, visible: true, xanchor: "left" },
+      steps: names.map((name) => ({ label: name, method: "animate", args: [[name], step(0)] })),
+    },
+  ];
+  const plotlyFrames: PlotlyFrame[] = data.map((d, i) => {
+    const fl = frames[i].layout;
+    const frameLayout: Layout = {};
+    if (fl?.annotations !== undefined) frameLayout.annotations = fl.annotations;
+    if (fl?.title !== undefined && !options.title) frameLayout.title = fl.title;
+    return { name: names[i], data: d, layout: frameLayout };
+  });
+  const fig: Figure = { data: data[0], layout, frames: plotlyFrames, config: frames[0].config };
+  if (show) showFigure(fig);
+  return fig;
+}
+
+/** The [min, max] of the numeric `key` arrays of scatter traces in every frame, or null. */
+function extent(frames: Trace[][], key: "x" | "y"): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of frames) {
+    for (const t of d) {
+      if ((t.type ?? "scatter") !== "scatter" || !Array.isArray(t[key])) return null;
+      for (const v of t[key] as unknown[]) {
+        if (typeof v === "number") {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+function pad([lo, hi]: [number, number]): [number, number] {
+  const m = hi > lo ? 0.05 * (hi - lo) : Math.max(1, Math.abs(lo)) * 0.05;
+  return [lo - m, hi + m];
+}
