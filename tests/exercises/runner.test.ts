@@ -1,0 +1,217 @@
+// The checker itself (lib/check.ts, scripts/check.ts), on stage 00: broken code gets a clear
+// message while the other exercise is still checked and the run ends; the CLI's table, JSON
+// and exit codes; the notebook entry point; the comparison helpers; learner files untouched.
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  CheckFailure,
+  checkExercises,
+  expectTensor,
+  formatReportHTML,
+  formatValues,
+  type CheckReport,
+  type CheckStatus,
+  type RunChecksOptions,
+} from "../../lib/check";
+import { HOOK_TIMEOUT_MS, ROOT, exerciseRows, fixture, row, runAll } from "./stage";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "genai-check-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Copies a `.ts.txt` fixture (kept out of `tsc -p`) to `tmp/<dir>/<name>`; returns its path. */
+function materialize(from: string, dir: string, name: string): string {
+  fs.mkdirSync(path.join(tmp, dir), { recursive: true });
+  const to = path.join(tmp, dir, name);
+  fs.copyFileSync(path.join(ROOT, fixture("00", from)), to);
+  return to;
+}
+
+const hashLearnerFiles = () =>
+  ["exercises/00-orientation.ts", "solutions/00-orientation.ts"].map((f) =>
+    crypto.createHash("sha256").update(fs.readFileSync(path.join(ROOT, f))).digest("hex"),
+  );
+const hashesBefore = hashLearnerFiles();
+
+interface BrokenCase {
+  what: string;
+  run: RunChecksOptions;
+  fails: string;
+  status: CheckStatus;
+  message: RegExp;
+}
+
+const broken: BrokenCase[] = [
+  ...(
+    [
+      ["an infinite loop", "infinite-loop.ts", "00.1", "timeout", /^took longer than 3 s \(infinite loop\?\)$/],
+      ["an exception", "throws.ts", "00.1", "threw", /^threw: Size\(8\) must match the product of shape 2,3 \(tests\/fixtures\/exercises\/00\/throws\.ts:5\)$/],
+      ["a wrong shape", "wrong-shape.ts", "00.2", "shape", /^linear\(x \[4, 3\], w \[3, 2\], b \[2\]\): expected shape \[4, 2\], got \[2, 4\]$/],
+      ["NaN", "nan.ts", "00.1", "nan", /returned NaN at element 0 \(expected -1\.5\)$/],
+      ["leaked tensors", "leak.ts", "00.1", "leak", /^your function left 10 tensors allocated: wrap intermediate work in tf\.tidy$/],
+      ["process.exit", "exits.ts", "00.2", "crash", /^the process exited with code 3 before the check finished/],
+    ] as const
+  ).map(([what, file, fails, status, message]) => ({
+    what,
+    run: { stage: "00", dir: "solutions", overlay: fixture("00", file), typecheck: false, timeoutSeconds: file === "infinite-loop.ts" ? 3 : undefined },
+    fails,
+    status,
+    message,
+  })),
+  {
+    what: "a missing export",
+    run: { stage: "00", dir: path.dirname(materialize("type-error.ts.txt", "missing", "00-orientation.ts")), typecheck: false },
+    fails: "00.1",
+    status: "missing",
+    message: /^.*00-orientation\.ts does not export a function named standardize$/,
+  },
+];
+
+describe("the checker on broken code (stage 00)", () => {
+  let reports: CheckReport[];
+  let syntax: CheckReport;
+  let types: CheckReport;
+  beforeAll(async () => {
+    const syntaxDir = path.dirname(materialize("syntax-error.ts.txt", "syntax", "00-orientation.ts"));
+    const typeOverlay = materialize("type-error.ts.txt", "types", "type-error.ts");
+    [syntax, types, ...reports] = await runAll([
+      { stage: "00", dir: syntaxDir },
+      { stage: "00", dir: "solutions", overlay: typeOverlay },
+      ...broken.map((c) => c.run),
+    ]);
+  }, HOOK_TIMEOUT_MS);
+
+  broken.forEach((c, i) => {
+    it(`reports ${c.what} (${c.fails}: ${c.status}) and still checks the other exercise`, () => {
+      const r = row(reports[i], c.fails);
+      expect(r.passed).toBe(false);
+      expect(r.status).toBe(c.status);
+      expect(r.message).toMatch(c.message);
+      expect(exerciseRows(reports[i]).filter((x) => x.id !== c.fails).every((x) => x.passed)).toBe(true);
+      expect(reports[i].passed).toBe(false);
+    });
+  });
+
+  it("stops an infinite loop at the time limit", () => {
+    expect(row(reports[0], "00.1").seconds).toBeLessThan(15);
+  });
+
+  it("reports a syntax error in the learner's file with esbuild's line, on every exercise and the types row", () => {
+    for (const r of exerciseRows(syntax)) {
+      expect(r.status).toBe("load");
+      expect(r.message).toMatch(/^could not load .*00-orientation\.ts: line 5:24: Expected ";" but found "\)"$/);
+    }
+    expect(row(syntax, "types").passed).toBe(false);
+    expect(row(syntax, "types").message).toMatch(/00-orientation\.ts:5:\d+ ';' expected/);
+  });
+
+  it("reports a type error in its own row without hiding the runtime results", () => {
+    expect(exerciseRows(types).every((r) => r.passed)).toBe(true);
+    const t = row(types, "types");
+    expect(t.status).toBe("types");
+    expect(t.message).toMatch(/^1 type error:\n.*type-error\.ts:7:9 Type 'string' is not assignable to type 'number'\.$/);
+    expect(types.passed).toBe(false);
+  });
+});
+
+describe("the CLI (scripts/check.ts)", () => {
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/check.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it("prints a table and exits 1 on the TODO stubs", () => {
+    const { code, stdout } = cli("00", "--no-typecheck");
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Stage 00: exercises\/00-orientation\.ts\n/);
+    expect(stdout).toMatch(/00\.1 +standardize +.*✗ +still the TODO stub \(TODO 00\.1: /);
+    expect(stdout).toMatch(/00\.2 +linear +.*✗ +still the TODO stub \(TODO 00\.2: /);
+    expect(stdout).toMatch(/0 of 2 exercises pass\.\n$/);
+  });
+
+  it("prints JSON with --json and exits 1 when an overlay's function is wrong", () => {
+    const { code, stdout } = cli("0", "--dir", "solutions", "--overlay", fixture("00", "no-bias.ts"), "--json", "--no-typecheck");
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as CheckReport;
+    expect(report.overlay).toBe("tests/fixtures/exercises/00/no-bias.ts");
+    expect(report.rows.map((r) => [r.id, r.status])).toEqual([
+      ["00.1", "pass"],
+      ["00.2", "wrong"],
+    ]);
+  });
+
+  it("exits 2 with a clear message on a usage error", () => {
+    expect(cli("42")).toMatchObject({ code: 2, stderr: expect.stringMatching(/no checks for stage 42 .*stages with checks: 00/) });
+    expect(cli()).toMatchObject({ code: 2, stderr: expect.stringMatching(/which stage\?/) });
+    expect(cli("00", "--dir", "nowhere")).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected exactly one file nowhere\/00-\*\.ts, none found/) });
+  });
+});
+
+describe("checkExercises (the notebook entry point)", () => {
+  it("runs the CLI, shows the table (text outside a notebook) and returns the report", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      const report = await checkExercises("00", { dir: "solutions", typecheck: false, root: ROOT });
+      expect(report.passed).toBe(true);
+      expect(report.rows.map((r) => r.id)).toEqual(["00.1", "00.2"]);
+      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/All 2 exercises pass\./);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("throws when the checker cannot run", async () => {
+    await expect(checkExercises("42", { show: false, root: ROOT })).rejects.toThrow(/no checks for stage 42/);
+  });
+
+  it("escapes learner text in the HTML table", () => {
+    const html = formatReportHTML({
+      stage: "00",
+      file: "exercises/00-orientation.ts",
+      passed: false,
+      rows: [{ id: "00.1", name: "f", title: "t", passed: false, status: "threw", message: "threw: <img src=x onerror=alert(1)>", seconds: 1 }],
+    });
+    expect(html).toContain("threw: &lt;img src=x onerror=alert(1)&gt;");
+    expect(html).not.toContain("<img");
+  });
+});
+
+describe("expectTensor", () => {
+  const fake = (shape: number[], values: number[]) => ({ shape, dataSync: () => Float32Array.from(values) });
+  const fails = (got: unknown, expected: number[][] | number[]) => {
+    try {
+      expectTensor(got, expected, { call: "f(x)" });
+    } catch (e) {
+      expect(e).toBeInstanceOf(CheckFailure);
+      return { kind: (e as CheckFailure).kind, message: (e as Error).message };
+    }
+    throw new Error("expectTensor did not throw");
+  };
+
+  it("accepts values within tolerance", () => {
+    expect(() => expectTensor(fake([2], [1, 2.00001]), [1, 2], { call: "f(x)" })).not.toThrow();
+  });
+
+  it("names what is wrong: not a tensor, shape, NaN, values", () => {
+    expect(fails(undefined, [1])).toEqual({ kind: "wrong", message: "f(x) returned undefined (did you forget `return`?); expected a tf.Tensor of shape [1]" });
+    expect(fails(fake([3, 2], [1, 2, 3, 4, 5, 6]), [[1, 2, 3], [4, 5, 6]])).toEqual({ kind: "shape", message: "f(x): expected shape [2, 3], got [3, 2]" });
+    expect(fails(fake([3], [1, 2, NaN]), [1, 2, 3])).toEqual({ kind: "nan", message: "f(x) returned NaN at element 2 (expected 3)" });
+    expect(fails(fake([2, 2], [1, 2, 3, 5]), [[1, 2], [3, 4]])).toEqual({
+      kind: "wrong",
+      message: "f(x): expected [[1, 2], [3, 4]], got [[1, 2], [3, 5]] (first difference at position [1, 1])",
+    });
+  });
+
+  it("shortens long values", () => {
+    expect(formatValues(Array.from({ length: 10 }, (_, i) => i / 3), [10], 4)).toBe("[0, 0.3333, 0.6667, 1, … 6 more]");
+  });
+});
+
+describe("learner files", () => {
+  it("are never modified by the checker", () => {
+    expect(hashLearnerFiles()).toEqual(hashesBefore);
+  });
+});
