@@ -109,12 +109,15 @@ function position(k: number, shape: readonly number[]): number[] {
   return pos;
 }
 
-/** True when every |a − b| ≤ atol + rtol·|b| (same length required). */
+/** |got − want| ≤ atol + rtol·|want| (false for NaN). */
+function close(got: number, want: number, rtol: number, atol: number): boolean {
+  return Math.abs(got - want) <= atol + rtol * Math.abs(want);
+}
+
+/** True when every element of `a` is close to `b`'s (same length required). */
 export function allClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol = 1e-4, atol = 1e-5): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) return false;
-  }
+  for (let i = 0; i < a.length; i++) if (!close(a[i], b[i], rtol, atol)) return false;
   return true;
 }
 
@@ -181,7 +184,7 @@ export function expectTensor(got: unknown, expected: NestedNumbers, options: Exp
       throw new CheckFailure(`${call} returned ${values[k]} at ${where(k)} (expected ${formatNumber(want.flat[k])})`, "nan");
     }
   }
-  const bad = values.findIndex((v, k) => !(Math.abs(v - want.flat[k]) <= atol + rtol * Math.abs(want.flat[k])));
+  const bad = values.findIndex((v, k) => !close(v, want.flat[k], rtol, atol));
   if (bad >= 0) {
     const hint = options.hint ? options.hint(values) : undefined;
     throw new CheckFailure(
@@ -520,8 +523,9 @@ function summary(report: CheckReport): string {
   const passed = ex.filter((r) => r.passed).length;
   const types = report.rows.find((r) => r.id === "types");
   const typeNote = types && !types.passed ? "; fix the type errors too" : "";
-  if (report.passed) return `All ${ex.length} exercise${ex.length === 1 ? "" : "s"} pass.`;
-  return `${passed} of ${ex.length} exercise${ex.length === 1 ? "" : "s"} pass${typeNote}.`;
+  const exercises = `exercise${ex.length === 1 ? "" : "s"}`;
+  if (report.passed) return `Passed all ${ex.length} ${exercises}.`;
+  return `Passed ${passed} of ${ex.length} ${exercises}${typeNote}.`;
 }
 
 /** The report as a plain-text table (terminal and notebook fallback). */

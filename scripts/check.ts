@@ -18,6 +18,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  CheckFailure,
   formatReportText,
   relPath,
   runChecks,
@@ -116,6 +117,7 @@ async function runWorker(req: WorkerRequest): Promise<void> {
 
   // Wrap the learner's function: count tensors it leaves behind, mark its exceptions.
   let leaked = 0;
+  let calls = 0;
   const tensorIds = (x: unknown, into: Set<number>, depth = 0): Set<number> => {
     if (x instanceof tf.Tensor) into.add(x.id);
     else if (depth < 3 && Array.isArray(x)) x.forEach((v) => tensorIds(v, into, depth + 1));
@@ -128,12 +130,17 @@ async function runWorker(req: WorkerRequest): Promise<void> {
     leaked += Math.max(0, tf.memory().numTensors - before - returned);
   };
   const wrapped = (...args: unknown[]): unknown => {
+    calls++;
     const before = tf.memory().numTensors;
     let out: unknown;
     try {
       out = (fn as (...a: unknown[]) => unknown)(...args);
     } catch (e) {
       throw new LearnerError(e);
+    }
+    const disposed = args.findIndex((a) => a instanceof tf.Tensor && a.isDisposed);
+    if (disposed >= 0) {
+      throw new CheckFailure(`${check.name} disposed its argument ${disposed + 1}: never dispose the tensors you are given`);
     }
     if (out instanceof Promise) {
       return out.then(
@@ -163,7 +170,8 @@ async function runWorker(req: WorkerRequest): Promise<void> {
     return finish("error", `the check itself failed (please report this): ${e instanceof Error ? e.message : String(e)}`);
   }
   if (leaked > 0) {
-    return finish("leak", `your function left ${leaked} tensor${leaked === 1 ? "" : "s"} allocated: wrap intermediate work in tf.tidy`);
+    const over = calls > 1 ? ` (over ${calls} calls)` : "";
+    return finish("leak", `your function left ${leaked} tensor${leaked === 1 ? "" : "s"} allocated${over}: wrap intermediate work in tf.tidy`);
   }
   return finish("pass", "");
 }

@@ -51,8 +51,9 @@ const broken: BrokenCase[] = [
       ["an exception", "throws.ts", "00.1", "threw", /^threw: Size\(8\) must match the product of shape 2,3 \(tests\/fixtures\/exercises\/00\/throws\.ts:5\)$/],
       ["a wrong shape", "wrong-shape.ts", "00.2", "shape", /^linear\(x \[4, 3\], w \[3, 2\], b \[2\]\): expected shape \[4, 2\], got \[2, 4\]$/],
       ["NaN", "nan.ts", "00.1", "nan", /returned NaN at element 0 \(expected -1\.5\)$/],
-      ["leaked tensors", "leak.ts", "00.1", "leak", /^your function left 10 tensors allocated: wrap intermediate work in tf\.tidy$/],
+      ["leaked tensors", "leak.ts", "00.1", "leak", /^your function left 10 tensors allocated \(over 2 calls\): wrap intermediate work in tf\.tidy$/],
       ["process.exit", "exits.ts", "00.2", "crash", /^the process exited with code 3 before the check finished/],
+      ["a disposed input", "disposes-input.ts", "00.1", "wrong", /^standardize disposed its argument 1: never dispose the tensors you are given$/],
     ] as const
   ).map(([what, file, fails, status, message]) => ({
     what,
@@ -129,7 +130,7 @@ describe("the CLI (scripts/check.ts)", () => {
     expect(stdout).toMatch(/^Stage 00: exercises\/00-orientation\.ts\n/);
     expect(stdout).toMatch(/00\.1 +standardize +.*✗ +still the TODO stub \(TODO 00\.1: /);
     expect(stdout).toMatch(/00\.2 +linear +.*✗ +still the TODO stub \(TODO 00\.2: /);
-    expect(stdout).toMatch(/0 of 2 exercises pass\.\n$/);
+    expect(stdout).toMatch(/\nPassed 0 of 2 exercises\.\n$/);
   });
 
   it("prints JSON with --json and exits 1 when an overlay's function is wrong", () => {
@@ -157,7 +158,7 @@ describe("checkExercises (the notebook entry point)", () => {
       const report = await checkExercises("00", { dir: "solutions", typecheck: false, root: ROOT });
       expect(report.passed).toBe(true);
       expect(report.rows.map((r) => r.id)).toEqual(["00.1", "00.2"]);
-      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/All 2 exercises pass\./);
+      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/Passed all 2 exercises\./);
     } finally {
       log.mockRestore();
     }
