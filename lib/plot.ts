@@ -274,7 +274,13 @@ function margin(hasTitle: boolean): Layout {
   return { l: 60, r: 20, t: hasTitle ? 50 : 20, b: 50 };
 }
 
-function finish(fig: Figure, options: CommonPlotOptions): Figure {
+/**
+ * Shows the figure unless `show: false`, and returns it. A notebook cell prints its last value,
+ * so the figure prints as its one-line summary instead of pages of JSON (a non-enumerable
+ * util.inspect hook; JSON.stringify(fig) still gives the full figure).
+ */
+function finish(fig: Figure, options: { show?: boolean }): Figure {
+  Object.defineProperty(fig, Symbol.for("nodejs.util.inspect.custom"), { value: () => figureSummary(fig), enumerable: false });
   if (options.show ?? true) showFigure(fig);
   return fig;
 }
@@ -918,9 +924,8 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
     if (fl?.title !== undefined && !options.title) frameLayout.title = fl.title;
     return { name: names[i], data: d, layout: frameLayout };
   });
-  const fig: Figure = { data: data[0], layout, frames: plotlyFrames, config: frames[0].config };
-  if (show) showFigure(fig);
-  return fig;
+  const fig: Figure = { data: data[0], layout, frames: plotlyFrames, ...(frames[0].config ? { config: frames[0].config } : {}) };
+  return finish(fig, { show });
 }
 
 /** The [min, max] of the numeric `key` arrays of scatter traces in every frame, or null. */

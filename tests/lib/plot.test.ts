@@ -122,6 +122,15 @@ describe("showFigure outside a notebook", () => {
   });
 });
 
+describe("a returned figure", () => {
+  it("prints as its summary (a notebook prints a cell's last value) and serialises in full", async () => {
+    const { inspect } = await import("node:util");
+    const f = linePlot([1, 2], { ...quiet, title: "Loss" });
+    expect(inspect(f)).toBe('[plot] "Loss" 1 trace (scatter): series 0');
+    expect(Object.keys(JSON.parse(JSON.stringify(f)))).toEqual(["data", "layout"]);
+  });
+});
+
 describe("linePlot", () => {
   it("draws one trace per series of a record, with names, titles and a log y axis", () => {
     const f = linePlot({ train: [3, 2, 1], val: [4, 3, 2.5] }, { ...quiet, title: "Loss", xTitle: "epoch", yTitle: "loss", logY: true });
