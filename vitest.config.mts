@@ -3,22 +3,21 @@ import { defineConfig } from "vitest/config";
 // One `vitest run` runs every project and ends with one summary line.
 //   lib-wasm, lib-cpu   the lib tests on both fallback backends (GENAI_BACKEND)
 //   exercises           checks pass on solutions/, fail on exercises/ and on typical mistakes
+//   browser             lib/plot.ts figures drawn offline in headless Chromium
 //   notebooks           every notebook executed through Jupyter, then the browser check
+// `extends: true` lets every project inherit the timeouts below.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     projects: [
-      { test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm" } } },
-      { test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "cpu" } } },
-      { test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
+      { extends: true, test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm" } } },
+      { extends: true, test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "cpu" } } },
+      { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
+      { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       {
-        test: {
-          name: "notebooks",
-          include: ["tests/notebooks/**/*.test.ts"],
-          testTimeout: 1_800_000,
-          hookTimeout: 1_800_000,
-        },
+        extends: true,
+        test: { name: "notebooks", include: ["tests/notebooks/**/*.test.ts"], testTimeout: 1_800_000, hookTimeout: 1_800_000 },
       },
     ],
   },

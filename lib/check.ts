@@ -619,3 +619,27 @@ export async function checkExercises(stage: string, options: CheckExercisesOptio
   if (options.show !== false) showHTML(formatReportHTML(report), formatReportText(report));
   return report;
 }
+
+/**
+ * Calls a learner's function from a notebook cell and returns its result. While the exercise is
+ * still the stub (it throws "TODO NN.k: …") this shows a short "not written yet" note and returns
+ * undefined, so the notebook runs top to bottom before the exercises are done. Any other error
+ * is the learner's to see: it is thrown as is.
+ * @param label what is being tried, e.g. "00.1 standardize"
+ */
+export function attempt<T>(label: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/^TODO \d\d\.\d+/.test(message)) {
+      showHTML(
+        `<div style="padding:4px 8px;border-left:4px solid #e0a000;background:#fff8e0">` +
+          `<b>${escapeHTML(label)}</b>: not written yet — ${escapeHTML(message)}</div>`,
+        `${label}: not written yet — ${message}`,
+      );
+      return undefined;
+    }
+    throw e;
+  }
+}

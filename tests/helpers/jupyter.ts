@@ -103,7 +103,8 @@ export function executeNotebook(name: string, timeoutSeconds: number): Executed 
     throw new Error(`nbconvert failed on ${name} after ${seconds.toFixed(1)} s:\n${tail.slice(-40).join("\n")}`);
   }
   const notebook: Notebook = JSON.parse(fs.readFileSync(executedPath, "utf8"));
-  spawnSync("jupyter", ["trust", executedPath], { env, encoding: "utf8" });
+  const trust = spawnSync("jupyter", ["trust", executedPath], { env, encoding: "utf8" });
+  if (trust.status !== 0) throw new Error(`jupyter trust failed on ${executedPath}:\n${trust.stderr}`);
   const html = spawnSync("jupyter", ["nbconvert", "--to", "html", executedPath, "--output-dir", htmlDir], {
     env,
     encoding: "utf8",
