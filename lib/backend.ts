@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { registerCourseKernels } from "./kernels";
+import { courseKernelsInfo, registerCourseKernels } from "./kernels";
 
 export type BackendName = "native" | "wasm" | "cpu";
 
@@ -91,11 +91,12 @@ async function choose(prefer: BackendName | "auto"): Promise<BackendChoice> {
       await tf.ready();
       silenceCpuAdvert();
       registerCourseKernels(TFJS_NAME[name]);
+      const blas = name !== "native" && courseKernelsInfo().blas ? "; matMul through OpenBLAS" : "";
       const detail = {
         native: "native TensorFlow, multi-threaded",
         wasm: "WebAssembly SIMD via XNNPACK, 1 thread",
         cpu: "pure JavaScript, the slowest",
-      }[name];
+      }[name] + blas;
       const reason =
         prefer !== "auto" ? "chosen explicitly" + (process.env.GENAI_BACKEND ? " by GENAI_BACKEND" : "") : why.join("; ");
       return {
