@@ -1,0 +1,159 @@
+/**
+ * Stage 01 exercises: linear autoregression by hand (notebooks/01-autoregression.ipynb,
+ * "Exercises"). Replace each `throw new Error("TODO ...")` with your code, then run
+ * `npm run check -- 01` (or `await checkExercises("01")` in the notebook).
+ *
+ * Plain number arrays in and out, as in lib/autoregression.ts (which has the library versions:
+ * `difference`, `integrate`, `acf`, `fitAR`, `forecast`, `simulate`).
+ *
+ * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
+ * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
+ *
+ * Shapes: T series length, p AR order, n values drawn.
+ */
+import { assertFinite, assertInt } from "../lib/assert";
+
+/** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
+export interface ARParams {
+  /** The constant term. */
+  intercept: number;
+  /** phi_1..phi_p; phi[0] multiplies x_{t−1}; shape [p]. */
+  phi: number[];
+}
+
+/**
+ * Given, not an exercise: solves the square system A z = b by Gaussian elimination with partial
+ * pivoting (what `fitARLeastSquares` needs for its normal equations).
+ * @param A shape [K, K]
+ * @param b shape [K]
+ * @returns z, shape [K]
+ */
+export function solveLinearSystem(A: number[][], b: number[]): number[] {
+  const K = b.length;
+  if (A.length !== K || A.some((row) => row.length !== K)) {
+    throw new Error(`A must be a square [${K}, ${K}] matrix to match b (length ${K})`);
+  }
+  const M = A.map((row, i) => [...row, b[i]]); // [K, K + 1], the augmented matrix
+  for (let j = 0; j < K; j++) {
+    let pivot = j;
+    for (let i = j + 1; i < K; i++) if (Math.abs(M[i][j]) > Math.abs(M[pivot][j])) pivot = i;
+    if (Math.abs(M[pivot][j]) < 1e-12) throw new Error("A is singular: the columns of X are linearly dependent");
+    [M[j], M[pivot]] = [M[pivot], M[j]];
+    for (let i = j + 1; i < K; i++) {
+      const f = M[i][j] / M[j][j];
+      for (let c = j; c <= K; c++) M[i][c] -= f * M[j][c];
+    }
+  }
+  const z = new Array<number>(K).fill(0);
+  for (let j = K - 1; j >= 0; j--) {
+    let s = M[j][K];
+    for (let c = j + 1; c < K; c++) s -= M[j][c] * z[c];
+    z[j] = s / M[j][j];
+  }
+  return z;
+}
+
+/**
+ * 01.1 The first difference: how much the series moved at each step.
+ *
+ *   w_t = x_{t+1} − x_t,   t = 0..T−2
+ *
+ * Hint: a loop over t = 0..T−2 pushing x[t + 1] − x[t]; check the input first with
+ * `assertFinite(x, "x")` and throw a clear error when x has fewer than 2 values.
+ *
+ * @param x shape [T], T ≥ 2
+ * @returns w, shape [T − 1]
+ */
+export function difference(x: number[]): number[] {
+  throw new Error("TODO 01.1: return w with w[t] = x[t + 1] − x[t], one value shorter than x");
+}
+
+/**
+ * 01.2 Undoes `difference`: rebuilds the series from its differences and its first value.
+ *
+ *   x_0 = start,   x_{t+1} = x_t + w_t
+ *
+ * so integrate(difference(x), x[0]) gives x back.
+ *
+ * Hint: start the output with `start` itself, then keep adding the next difference to the last
+ * value. The result is one value LONGER than w.
+ *
+ * @param w shape [T − 1]
+ * @param start x_0, the value the series starts from
+ * @returns x, shape [T] (start first)
+ */
+export function integrate(w: number[], start: number): number[] {
+  throw new Error("TODO 01.2: return [start, start + w[0], start + w[0] + w[1], …]");
+}
+
+/**
+ * 01.3 Sample autocorrelations rho_0..rho_nlags: how strongly x_t goes with x_{t−k}.
+ *
+ *   x̄ = (1/T) Σ_t x_t
+ *   gamma_k = (1/T) Σ_{t=k}^{T−1} (x_t − x̄)(x_{t−k} − x̄)    (divide by T at every lag)
+ *   rho_k = gamma_k / gamma_0                                  (so rho_0 = 1)
+ *
+ * Hint: subtract the mean once, then for each lag k sum z[t]·z[t − k] over t = k..T−1 and divide
+ * by T (not T − k); finally divide every gamma_k by gamma_0.
+ *
+ * @param x shape [T], not constant
+ * @param nlags an integer in [0, T − 1]
+ * @returns shape [nlags + 1]
+ */
+export function acf(x: number[], nlags: number): number[] {
+  throw new Error("TODO 01.3: return [rho_0 = 1, rho_1, …, rho_nlags] with the denominator-T autocovariances");
+}
+
+/**
+ * 01.4 Fits an AR(p) with intercept by least squares, conditional on the first p values: one
+ * equation per t = p..T−1, solved through the normal equations.
+ *
+ *   row t of X:  [1, x_{t−1}, x_{t−2}, …, x_{t−p}]       X shape [T − p, p + 1]
+ *   y_t = x_t                                          y shape [T − p]
+ *   (Xᵀ X) beta = Xᵀ y,   beta = [intercept, phi_1, …, phi_p]
+ *
+ * Hint: build X and y in one loop over t = p..T−1 (row = [1, x[t − 1], …, x[t − p]]: lag i is
+ * x[t − i] for i = 1..p), accumulate XᵀX (shape [p + 1, p + 1]) and Xᵀy (shape [p + 1]), then
+ * `solveLinearSystem(XtX, Xty)` (given above) returns [intercept, phi_1, …, phi_p].
+ *
+ * @param x shape [T], T − p > p + 1 (more equations than coefficients)
+ * @param p AR order, an integer ≥ 1
+ */
+export function fitARLeastSquares(x: number[], p: number): ARParams {
+  throw new Error("TODO 01.4: build X = [1, x_{t−1}, …, x_{t−p}] and y = x_t, solve (XᵀX) beta = Xᵀy");
+}
+
+/**
+ * 01.5 The one-step forecast: the model's mean of the next value given the history.
+ *
+ *   x̂_T = intercept + Σ_{i=1..p} phi_i x_{T−i}      (phi_1 with the LAST value x_{T−1})
+ *
+ * Hint: the last value of history is history[T − 1]; phi[i − 1] multiplies history[T − i].
+ *
+ * @param model intercept and phi (shape [p])
+ * @param history shape [T], T ≥ p
+ */
+export function forecastNext(model: ARParams, history: number[]): number {
+  throw new Error("TODO 01.5: return intercept + Σ phi_i · history[T − i]");
+}
+
+/**
+ * 01.6 Samples a series from an AR(p): each new value is the model's mean given the values
+ * before it (the start, then the values already drawn) plus a shock sigma · z_t.
+ *
+ *   x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + sqrt(sigma2) · z_t
+ *
+ * The standard-normal draws z are given, so the result is deterministic.
+ *
+ * Hint: copy start into a working array x; for each z[k] compute the mean from the last p values
+ * of x (exactly as `forecastNext` does), add Math.sqrt(sigma2) · z[k], push it onto x. Feed
+ * the values you drew back in: they are the history of the next step. Return x without start.
+ *
+ * @param model intercept, phi (shape [p]) and sigma2, the variance of the shocks
+ * @param start shape [p], the p values the series starts from (oldest first)
+ * @param z shape [n], standard-normal draws, one per new value
+ * @returns shape [n], the n new values (start not included)
+ */
+export function sampleAR(model: ARParams & { sigma2: number }, start: number[], z: number[]): number[] {
+  throw new Error("TODO 01.6: draw x_t = intercept + Σ phi_i x_{t−i} + sqrt(sigma2) · z_t, one value per z");
+}

@@ -1,0 +1,204 @@
+/**
+ * Stage 01 exercises: linear autoregression by hand (notebooks/01-autoregression.ipynb,
+ * "Exercises"). Completed versions; the learner writes them in exercises/01-autoregression.ts.
+ *
+ * Plain number arrays in and out, as in lib/autoregression.ts (which has the library versions:
+ * `difference`, `integrate`, `acf`, `fitAR`, `forecast`, `simulate`).
+ *
+ * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
+ * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
+ *
+ * Shapes: T series length, p AR order, n values drawn.
+ */
+import { assertFinite, assertInt } from "../lib/assert";
+
+/** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
+export interface ARParams {
+  /** The constant term. */
+  intercept: number;
+  /** phi_1..phi_p; phi[0] multiplies x_{t−1}; shape [p]. */
+  phi: number[];
+}
+
+/**
+ * Given, not an exercise: solves the square system A z = b by Gaussian elimination with partial
+ * pivoting (what `fitARLeastSquares` needs for its normal equations).
+ * @param A shape [K, K]
+ * @param b shape [K]
+ * @returns z, shape [K]
+ */
+export function solveLinearSystem(A: number[][], b: number[]): number[] {
+  const K = b.length;
+  if (A.length !== K || A.some((row) => row.length !== K)) {
+    throw new Error(`A must be a square [${K}, ${K}] matrix to match b (length ${K})`);
+  }
+  const M = A.map((row, i) => [...row, b[i]]); // [K, K + 1], the augmented matrix
+  for (let j = 0; j < K; j++) {
+    let pivot = j;
+    for (let i = j + 1; i < K; i++) if (Math.abs(M[i][j]) > Math.abs(M[pivot][j])) pivot = i;
+    if (Math.abs(M[pivot][j]) < 1e-12) throw new Error("A is singular: the columns of X are linearly dependent");
+    [M[j], M[pivot]] = [M[pivot], M[j]];
+    for (let i = j + 1; i < K; i++) {
+      const f = M[i][j] / M[j][j];
+      for (let c = j; c <= K; c++) M[i][c] -= f * M[j][c];
+    }
+  }
+  const z = new Array<number>(K).fill(0);
+  for (let j = K - 1; j >= 0; j--) {
+    let s = M[j][K];
+    for (let c = j + 1; c < K; c++) s -= M[j][c] * z[c];
+    z[j] = s / M[j][j];
+  }
+  return z;
+}
+
+/**
+ * 01.1 The first difference: how much the series moved at each step.
+ *
+ *   w_t = x_{t+1} − x_t,   t = 0..T−2
+ *
+ * @param x shape [T], T ≥ 2
+ * @returns w, shape [T − 1]
+ */
+export function difference(x: number[]): number[] {
+  assertFinite(x, "x");
+  if (x.length < 2) throw new Error(`x must have at least 2 values to difference, got ${x.length}`);
+  const w: number[] = [];
+  for (let t = 0; t + 1 < x.length; t++) w.push(x[t + 1] - x[t]);
+  return w;
+}
+
+/**
+ * 01.2 Undoes `difference`: rebuilds the series from its differences and its first value.
+ *
+ *   x_0 = start,   x_{t+1} = x_t + w_t
+ *
+ * so integrate(difference(x), x[0]) gives x back.
+ * @param w shape [T − 1]
+ * @param start x_0, the value the series starts from
+ * @returns x, shape [T] (start first)
+ */
+export function integrate(w: number[], start: number): number[] {
+  assertFinite(w, "w");
+  if (!Number.isFinite(start)) throw new Error(`start must be a finite number, got ${start}`);
+  const x = [start];
+  for (let t = 0; t < w.length; t++) x.push(x[t] + w[t]);
+  return x;
+}
+
+/**
+ * 01.3 Sample autocorrelations rho_0..rho_nlags: how strongly x_t goes with x_{t−k}.
+ *
+ *   x̄ = (1/T) Σ_t x_t
+ *   gamma_k = (1/T) Σ_{t=k}^{T−1} (x_t − x̄)(x_{t−k} − x̄)    (divide by T at every lag)
+ *   rho_k = gamma_k / gamma_0                                  (so rho_0 = 1)
+ *
+ * @param x shape [T], not constant
+ * @param nlags an integer in [0, T − 1]
+ * @returns shape [nlags + 1]
+ */
+export function acf(x: number[], nlags: number): number[] {
+  assertFinite(x, "x");
+  const T = x.length;
+  assertInt(nlags, "nlags", 0, T - 1);
+  const mean = x.reduce((s, v) => s + v, 0) / T;
+  const z = x.map((v) => v - mean);
+  const gamma: number[] = [];
+  for (let k = 0; k <= nlags; k++) {
+    let s = 0;
+    for (let t = k; t < T; t++) s += z[t] * z[t - k];
+    gamma.push(s / T);
+  }
+  if (gamma[0] === 0) throw new Error("x is constant: its autocorrelation is undefined");
+  return gamma.map((g) => g / gamma[0]);
+}
+
+/**
+ * 01.4 Fits an AR(p) with intercept by least squares, conditional on the first p values: one
+ * equation per t = p..T−1, solved through the normal equations.
+ *
+ *   row t of X:  [1, x_{t−1}, x_{t−2}, …, x_{t−p}]       X shape [T − p, p + 1]
+ *   y_t = x_t                                          y shape [T − p]
+ *   (Xᵀ X) beta = Xᵀ y,   beta = [intercept, phi_1, …, phi_p]
+ *
+ * @param x shape [T], T − p > p + 1 (more equations than coefficients)
+ * @param p AR order, an integer ≥ 1
+ */
+export function fitARLeastSquares(x: number[], p: number): ARParams {
+  assertFinite(x, "x");
+  assertInt(p, "p", 1);
+  const T = x.length;
+  if (T - p <= p + 1) {
+    throw new Error(`p = ${p} is too large for a series of length ${T}: there are T − p = ${T - p} equations for p + 1 = ${p + 1} coefficients`);
+  }
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (let t = p; t < T; t++) {
+    const row = [1];
+    for (let i = 1; i <= p; i++) row.push(x[t - i]);
+    X.push(row);
+    y.push(x[t]);
+  }
+  const K = p + 1;
+  const XtX = Array.from({ length: K }, () => new Array<number>(K).fill(0)); // [K, K]
+  const Xty = new Array<number>(K).fill(0); // [K]
+  for (let r = 0; r < X.length; r++) {
+    for (let a = 0; a < K; a++) {
+      Xty[a] += X[r][a] * y[r];
+      for (let b = 0; b < K; b++) XtX[a][b] += X[r][a] * X[r][b];
+    }
+  }
+  const beta = solveLinearSystem(XtX, Xty);
+  return { intercept: beta[0], phi: beta.slice(1) };
+}
+
+/**
+ * 01.5 The one-step forecast: the model's mean of the next value given the history.
+ *
+ *   x̂_T = intercept + Σ_{i=1..p} phi_i x_{T−i}      (phi_1 with the LAST value x_{T−1})
+ *
+ * @param model intercept and phi (shape [p])
+ * @param history shape [T], T ≥ p
+ */
+export function forecastNext(model: ARParams, history: number[]): number {
+  const { intercept, phi } = model;
+  assertFinite(phi, "model.phi");
+  assertFinite(history, "history");
+  const p = phi.length;
+  const T = history.length;
+  if (T < p) throw new Error(`history has ${T} values but an AR(${p}) needs the last p = ${p}`);
+  let mean = intercept;
+  for (let i = 1; i <= p; i++) mean += phi[i - 1] * history[T - i];
+  return mean;
+}
+
+/**
+ * 01.6 Samples a series from an AR(p): each new value is the model's mean given the values
+ * before it (the start, then the values already drawn) plus a shock sigma · z_t.
+ *
+ *   x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + sqrt(sigma2) · z_t
+ *
+ * The standard-normal draws z are given, so the result is deterministic.
+ * @param model intercept, phi (shape [p]) and sigma2, the variance of the shocks
+ * @param start shape [p], the p values the series starts from (oldest first)
+ * @param z shape [n], standard-normal draws, one per new value
+ * @returns shape [n], the n new values (start not included)
+ */
+export function sampleAR(model: ARParams & { sigma2: number }, start: number[], z: number[]): number[] {
+  const { intercept, phi, sigma2 } = model;
+  assertFinite(phi, "model.phi");
+  if (!(sigma2 >= 0)) throw new Error(`model.sigma2 must be a variance ≥ 0, got ${sigma2}`);
+  assertFinite(start, "start");
+  assertFinite(z, "z");
+  const p = phi.length;
+  if (start.length !== p) throw new Error(`start must hold p = ${p} values (one per lag), got ${start.length}`);
+  const sigma = Math.sqrt(sigma2);
+  const x = start.slice();
+  for (let k = 0; k < z.length; k++) {
+    const t = x.length;
+    let value = intercept + sigma * z[k];
+    for (let i = 1; i <= p; i++) value += phi[i - 1] * x[t - i];
+    x.push(value);
+  }
+  return x.slice(p);
+}
