@@ -1,0 +1,209 @@
+/**
+ * Checks for stage 06 (exercises/06-diffusion.ts). Reference values are closed forms on small
+ * hand-made schedules (worked out in the comments) and PyTorch float64 numbers for the paper's
+ * schedule (tests/reference/diffusion_reference.py); nothing here calls the solution or lib/.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { CheckFailure, allClose, defineCheck, expectTensor, formatNumber, formatValues } from "../lib/check";
+
+type Schedule = { betas: number[]; alphas: number[]; alphaBars: number[] };
+
+/**
+ * Throws a CheckFailure unless `got` is an array of `want.length` finite numbers close to `want`.
+ * @param hint names a typical mistake from the values returned
+ */
+function expectArray(got: unknown, want: number[], call: string, hint?: (got: number[]) => string | undefined, rtol = 1e-6): void {
+  if (got === undefined || got === null || typeof (got as ArrayLike<number>).length !== "number" || typeof got === "string") {
+    throw new CheckFailure(`${call} is ${got === undefined ? "undefined" : typeof got}; expected an array of ${want.length} numbers`);
+  }
+  const values = Array.from(got as ArrayLike<number>);
+  if (values.length !== want.length) {
+    throw new CheckFailure(`${call} has ${values.length} numbers; expected ${want.length} (one per step)`, "shape");
+  }
+  const nan = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
+  if (nan >= 0) throw new CheckFailure(`${call}[${nan}] is ${values[nan]} (expected ${formatNumber(want[nan])})`, "nan");
+  if (!allClose(values, want, rtol, 1e-12)) {
+    const h = hint?.(values);
+    const bad = values.findIndex((v, i) => !allClose([v], [want[i]], rtol, 1e-12));
+    throw new CheckFailure(
+      `${call}: expected ${formatValues(want, [want.length])}, got ${formatValues(values, [want.length])} (first difference at element ${bad})` +
+        (h ? `. Hint: ${h}` : ""),
+    );
+  }
+}
+
+/** Reads the three arrays of a returned schedule. */
+function scheduleParts(got: unknown, call: string): Schedule {
+  if (typeof got !== "object" || got === null) {
+    throw new CheckFailure(`${call} returned ${got === undefined ? "undefined (did you forget `return`?)" : typeof got}; expected { betas, alphas, alphaBars }`);
+  }
+  const s = got as Partial<Schedule>;
+  for (const k of ["betas", "alphas", "alphaBars"] as const) {
+    if (s[k] === undefined) throw new CheckFailure(`${call} returned no \`${k}\`; expected { betas, alphas, alphaBars }`);
+  }
+  return s as Schedule;
+}
+
+const near = (a: number[], b: number[]) => allClose(a, b, 1e-6, 1e-12);
+
+/** Names the usual ᾱ mistakes. */
+function alphaBarHint(alphas: number[]): (got: number[]) => string | undefined {
+  const inclusive: number[] = [];
+  alphas.reduce((p, a) => (inclusive.push(p * a), p * a), 1);
+  const exclusive = [1, ...inclusive.slice(0, -1)];
+  const late = inclusive.slice(1).concat([inclusive[inclusive.length - 1] * alphas[alphas.length - 1]]);
+  return (got) => {
+    if (near(got, exclusive)) {
+      return "alphaBars is off by one step: alphaBars[0] is 1 = ᾱ_0. Index i holds ᾱ_{i+1} = α_1·…·α_{i+1}, so alphaBars[0] = α_1 (multiply before you push)";
+    }
+    if (near(got.slice(0, -1), late.slice(0, -1))) return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
+    if (near(got, alphas)) return "those are the alphas: ᾱ_t is the running product α_1·α_2·…·α_t";
+    return undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 06.3's fixed ε_θ: ε̂ = 0.5·x_t + 0.1·t (t the step index), a stand-in for a trained network.
+
+function makeEpsTheta(): (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D {
+  return (xt, t) => {
+    if (!(t instanceof tf.Tensor)) {
+      throw new CheckFailure(`epsTheta was called with t = ${String(t)}; pass the step as a [B] int32 tensor, e.g. tf.fill([B], t, "int32")`);
+    }
+    if (t.shape.length !== 1 || t.shape[0] !== xt.shape[0]) {
+      throw new CheckFailure(`epsTheta was called with t of shape [${t.shape.join(", ")}]; expected [${xt.shape[0]}] (one step per row of xt)`, "shape");
+    }
+    return tf.tidy(() => xt.mul(0.5).add(t.toFloat().reshape([-1, 1]).mul(0.1)) as tf.Tensor2D);
+  };
+}
+
+/** Algorithm 2 on plain numbers, with switches for the typical mistakes (used for hints and the reference). */
+function reverseStep(
+  x: number[][],
+  z: number[][],
+  t: number,
+  s: Schedule,
+  v: { noiseAtZero?: boolean; sigmaIsBeta?: boolean; divByAlphaBar?: boolean; tPlusOne?: boolean; noNoise?: boolean } = {},
+): number[][] {
+  const beta = s.betas[t];
+  const alpha = s.alphas[t];
+  const alphaBar = s.alphaBars[t];
+  const tEps = v.tPlusOne ? t + 1 : t;
+  return x.map((row, b) =>
+    row.map((xv, d) => {
+      const epsHat = 0.5 * xv + 0.1 * tEps;
+      const mean = (xv - (beta / Math.sqrt(1 - alphaBar)) * epsHat) / Math.sqrt(v.divByAlphaBar ? alphaBar : alpha);
+      const sigma = v.sigmaIsBeta ? beta : Math.sqrt(beta);
+      const noisy = !v.noNoise && (t > 0 || v.noiseAtZero);
+      return mean + (noisy ? sigma * z[b][d] : 0);
+    }),
+  );
+}
+
+export const checks = [
+  defineCheck({
+    id: "06.1",
+    name: "linearSchedule",
+    title: "the linear schedule: β rising, α = 1 − β, ᾱ = running product",
+    run(linearSchedule: (T: number, betaStart: number, betaEnd: number) => Schedule) {
+      // T = 5 from 0.1 to 0.5: β = 0.1, 0.2, 0.3, 0.4, 0.5 (step (0.5 − 0.1)/4 = 0.1);
+      // α = 0.9, 0.8, 0.7, 0.6, 0.5; ᾱ = 0.9, 0.9·0.8 = 0.72, 0.72·0.7 = 0.504, 0.504·0.6 = 0.3024,
+      // 0.3024·0.5 = 0.1512.
+      const call = "linearSchedule(5, 0.1, 0.5)";
+      const s = scheduleParts(linearSchedule(5, 0.1, 0.5), call);
+      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, (got) => {
+        if (near(got, [0.5, 0.4, 0.3, 0.2, 0.1])) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
+        if (near(got, [0.1, 0.18, 0.26, 0.34, 0.42])) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
+        return undefined;
+      });
+      expectArray(s.alphas, [0.9, 0.8, 0.7, 0.6, 0.5], `${call}.alphas`, (got) => (near(got, [0.1, 0.2, 0.3, 0.4, 0.5]) ? "α_t = 1 − β_t" : undefined));
+      expectArray(s.alphaBars, [0.9, 0.72, 0.504, 0.3024, 0.1512], `${call}.alphaBars`, alphaBarHint([0.9, 0.8, 0.7, 0.6, 0.5]));
+      // The paper's schedule (T = 1000, β from 1e-4 to 0.02), PyTorch float64:
+      // ᾱ at t = 1, 10, 100, 250, 500, 750, 1000 (indices t − 1); Σβ = 1000·(1e-4 + 0.02)/2 = 10.05.
+      const call2 = "linearSchedule(1000, 1e-4, 0.02)";
+      const p = scheduleParts(linearSchedule(1000, 1e-4, 0.02), call2);
+      const idx = [0, 9, 99, 249, 499, 749, 999];
+      if (p.alphaBars.length !== 1000) throw new CheckFailure(`${call2}.alphaBars has ${p.alphaBars.length} numbers; expected 1000`, "shape");
+      const sum = Array.from(p.betas).reduce((a, b) => a + b, 0);
+      if (!allClose([sum], [10.05], 1e-9, 0)) throw new CheckFailure(`${call2}: the betas should sum to 10.05, got ${formatNumber(sum)}`);
+      expectArray(
+        idx.map((i) => p.alphaBars[i]),
+        [0.9999, 0.9981052047858344, 0.89701814567496, 0.5240853738253606, 0.07858724288177824, 0.003350550438936774, 4.035829765375676e-5],
+        `${call2}.alphaBars at t = 1, 10, 100, 250, 500, 750, 1000`,
+        undefined,
+        1e-6,
+      );
+    },
+  }),
+  defineCheck({
+    id: "06.2",
+    name: "qSample",
+    title: "noise x_0 to step t in one jump: √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε",
+    run(qSample: (x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: { alphaBars: number[] }) => tf.Tensor2D) {
+      // ᾱ = 0.9, 0.72, 0.504, 0.3024 (β = 0.1, 0.2, 0.3, 0.4); each row has its own t.
+      const alphaBars = [0.9, 0.72, 0.504, 0.3024];
+      const x0v = [[1, 2], [-1, 0.5], [0.2, -0.4]];
+      const tv = [0, 2, 1];
+      const epsv = [[0.5, -0.5], [1, 1], [-2, 0.1]];
+      const row = (f: (ab: number, x: number, e: number) => number, shift = 0) =>
+        x0v.map((r, b) => r.map((x, d) => f(tv[b] + shift >= 0 ? alphaBars[tv[b] + shift] : 1, x, epsv[b][d])));
+      // x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, e.g. row 0: √0.9·1 + √0.1·0.5 = 0.94868 + 0.15811 = 1.10679
+      const want = row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e);
+      const x0 = tf.tensor2d(x0v);
+      const t = tf.tensor1d(tv, "int32");
+      const eps = tf.tensor2d(epsv);
+      expectTensor(qSample(x0, t, eps, { alphaBars }), want, {
+        call: "qSample(x0 [3, 2], t = [0, 2, 1], eps [3, 2], ᾱ = [0.9, 0.72, 0.504, 0.3024])",
+        hint: (got) => {
+          const flat = (m: number[][]) => m.flat();
+          if (allClose(got, flat(row((ab, x, e) => ab * x + Math.sqrt(1 - ab) * e)))) return "the signal is scaled by ᾱ_t: use √ᾱ_t (the square root keeps the variance at 1)";
+          if (allClose(got, flat(row((ab, x, e) => ab * x + (1 - ab) * e)))) return "use the square roots: √ᾱ_t on x_0 and √(1 − ᾱ_t) on ε (they are standard deviations, not variances)";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + (1 - ab) * e)))) return "the noise is scaled by 1 − ᾱ_t: use √(1 − ᾱ_t)";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, -1)))) return "ᾱ is indexed one step early: t is already an index (t = i ↔ alphaBars[i])";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, 1)))) return "ᾱ is indexed one step late: t is already an index (t = i ↔ alphaBars[i])";
+          return undefined;
+        },
+      });
+      tf.dispose([x0, t, eps]);
+    },
+  }),
+  defineCheck({
+    id: "06.3",
+    name: "pSample",
+    title: "one reverse step x_t → x_{t−1} (no noise at t = 0)",
+    run(
+      pSample: (
+        epsTheta: (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D,
+        xt: tf.Tensor2D,
+        t: number,
+        schedule: Schedule,
+        z: tf.Tensor2D,
+      ) => tf.Tensor2D,
+    ) {
+      // β = 0.1, 0.2, 0.3, 0.4; α = 1 − β; ᾱ = 0.9, 0.72, 0.504, 0.3024. ε̂ = 0.5·x_t + 0.1·t.
+      // E.g. t = 2, x = 1: ε̂ = 0.7, mean = (1 − 0.3/√0.496·0.7)/√0.7 = 0.83883, + √0.3·0.3 → 1.00315.
+      const s: Schedule = { betas: [0.1, 0.2, 0.3, 0.4], alphas: [0.9, 0.8, 0.7, 0.6], alphaBars: [0.9, 0.72, 0.504, 0.3024] };
+      const xv = [[1, -2], [0.5, 0]];
+      const zv = [[0.3, -0.6], [1, 2]];
+      const xt = tf.tensor2d(xv);
+      const z = tf.tensor2d(zv);
+      const epsTheta = makeEpsTheta();
+      for (const t of [2, 3, 0]) {
+        const hint = (got: number[]) => {
+          const is = (v: Parameters<typeof reverseStep>[4]) => allClose(got, reverseStep(xv, zv, t, s, v).flat());
+          if (t === 0 && is({ noiseAtZero: true })) return "at the last step (t = 0 here, the paper's t = 1) return the mean: adding noise there only blurs the sample";
+          if (t > 0 && is({ noNoise: true })) return "no noise was added: for t > 0 add σ_t·z with σ_t = √β_t";
+          if (is({ sigmaIsBeta: true })) return "the noise is scaled by β_t: σ_t = √β_t (β_t is a variance)";
+          if (is({ divByAlphaBar: true })) return "divide by √α_t (this step's α), not √ᾱ_t";
+          if (is({ tPlusOne: true })) return "epsTheta got t + 1: pass the index t itself, as the network was trained with";
+          return undefined;
+        };
+        expectTensor(pSample(epsTheta, xt, t, s, z), reverseStep(xv, zv, t, s), {
+          call: `pSample(ε̂ = 0.5·x + 0.1·t, xt [2, 2], t = ${t}, T = 4 schedule, z [2, 2])`,
+          hint,
+        });
+      }
+      tf.dispose([xt, z]);
+    },
+  }),
+];
