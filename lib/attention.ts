@@ -117,16 +117,28 @@ export interface MultiHeadAttentionParams {
   bO: tf.Tensor1D;
 }
 
+/** {@link MultiHeadAttentionParams} as trainable variables. */
+export interface MultiHeadAttentionVariables extends MultiHeadAttentionParams {
+  wQ: tf.Variable<tf.Rank.R2>;
+  wK: tf.Variable<tf.Rank.R2>;
+  wV: tf.Variable<tf.Rank.R2>;
+  wO: tf.Variable<tf.Rank.R2>;
+  bQ: tf.Variable<tf.Rank.R1>;
+  bK: tf.Variable<tf.Rank.R1>;
+  bV: tf.Variable<tf.Rank.R1>;
+  bO: tf.Variable<tf.Rank.R1>;
+}
+
 /**
  * Fresh trainable weights for {@link multiHeadAttention}: W ~ U(±1/√D) as PyTorch's nn.Linear,
  * the output projection scaled by `outScale` (default 1; a Transformer with L blocks often
  * uses 1/√(2L) so the residual stream does not grow with depth), biases 0.
  */
-export function initMultiHeadAttention(D: number, outScale = 1): { [K in keyof MultiHeadAttentionParams]: tf.Variable } {
+export function initMultiHeadAttention(D: number, outScale = 1): MultiHeadAttentionVariables {
   assertInt(D, "D", 1);
   const bound = 1 / Math.sqrt(D);
-  const w = (scale = 1) => tf.variable(tf.randomUniform([D, D], -bound * scale, bound * scale)); // [D, D]
-  const b = () => tf.variable(tf.zeros([D])); // [D]
+  const w = (scale = 1) => tf.variable(tf.randomUniform([D, D], -bound * scale, bound * scale) as tf.Tensor2D); // [D, D]
+  const b = () => tf.variable(tf.zeros([D]) as tf.Tensor1D); // [D]
   return { wQ: w(), wK: w(), wV: w(), wO: w(outScale), bQ: b(), bK: b(), bV: b(), bO: b() };
 }
 

@@ -161,8 +161,8 @@ describe("multiHeadAttention", () => {
     const x = tf.randomNormal([2, 4, 8]) as tf.Tensor3D;
     const mask = causalMask(4);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(multiHeadAttention(x, params, 4, mask).output)) as tf.Scalar);
-    for (const name of Object.keys(params)) {
-      const g = Object.entries(grads).find(([k]) => k === (params as Record<string, tf.Variable>)[name].name)?.[1];
+    for (const [name, variable] of Object.entries(params) as [string, tf.Variable][]) {
+      const g = grads[variable.name];
       expect(g, name).toBeDefined();
       expect(tf.sum(tf.abs(g!)).dataSync()[0], name).toBeGreaterThan(0);
     }
