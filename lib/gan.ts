@@ -1,0 +1,549 @@
+/**
+ * Generative adversarial networks, after Goodfellow et al. 2014, "Generative Adversarial Nets".
+ *
+ * A generator G turns noise z ~ N(0, I) into samples; a discriminator D scores a sample with a
+ * logit l (D(x) = σ(l) is the probability that x is real). They play
+ *
+ *   min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))]
+ *
+ * Everything here works on logits, never on probabilities, with softplus(l) = log(1 + e^l):
+ *   −log D(x)         = −log σ(l)      = softplus(−l)
+ *   −log(1 − D(x))    = −log(1 − σ(l)) = softplus(l)
+ * so that no loss overflows or takes log(0), even at logits of ±100.
+ *
+ *   softplus, bceWithLogits                numerically stable pieces
+ *   discriminatorLoss, generatorLoss       −V for D; the minimax or non-saturating loss for G
+ *   valueFunction                          V(D, G) itself (at D ≡ ½ it is −log 4)
+ *   createMlp, createGan, disposeGan       MLP generator and discriminator, two Adam optimisers
+ *   ganStep                                one D update (G's output detached), then one G update
+ *   GanMonitor                             losses and D's accuracy per step, with warnings
+ *   optimalDiscriminator1D, value1D,       the paper's Proposition 1 and Theorem 1 on a 1-D toy:
+ *   trainingCriterion1D, jsDivergence1D    p_data = N(0, 1), p_g = N(μ, 1) by quadrature
+ *
+ * Taught in notebooks/05-gan.ipynb. Shape letters: B batch, D data features, Z noise (latent)
+ * size, H hidden units.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertInt, assertShape, assertTensor } from "./assert";
+
+// ---------------------------------------------------------------------------------------------
+// Stable losses from logits
+
+/**
+ * softplus(x) = log(1 + eˣ), written as max(x, 0) + log(1 + e^−|x|) so that it neither
+ * overflows (x = 100) nor loses its value (x = −100).
+ * @param x any shape
+ * @returns same shape as x
+ */
+export function softplus(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x))))));
+}
+
+/**
+ * Binary cross-entropy from logits, elementwise (PyTorch's `binary_cross_entropy_with_logits`
+ * with reduction "none"):
+ *   −[y·log σ(l) + (1 − y)·log(1 − σ(l))] = y·softplus(−l) + (1 − y)·softplus(l)
+ *                                          = max(l, 0) − l·y + log(1 + e^−|l|)
+ * @param logits l, any shape
+ * @param labels y in [0, 1]: a number, or a tensor of the logits' shape
+ * @returns same shape as logits
+ */
+export function bceWithLogits(logits: tf.Tensor, labels: number | tf.Tensor): tf.Tensor {
+  assertTensor(logits, "logits");
+  if (labels instanceof tf.Tensor) assertShape(labels, logits.shape, "labels");
+  return tf.tidy(() => tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+}
+
+/** Checks that logits are [B] or [B, 1]. */
+function checkLogits(logits: tf.Tensor, name: string): void {
+  assertTensor(logits, name);
+  if (logits.rank === 2) assertShape(logits, [null, 1], name, ["B", "1"]);
+  else assertShape(logits, [null], name, ["B"]);
+}
+
+/**
+ * The discriminator's loss, −V(D, G) estimated on a batch:
+ *   L_D = −E_x[log D(x)] − E_z[log(1 − D(G(z)))] = mean softplus(−l_real) + mean softplus(l_fake)
+ * (binary cross-entropy with label 1 for real and 0 for fake). At D ≡ ½ it is 2·ln 2 = log 4.
+ * @param realLogits D's logits on real samples, shape [B] or [B, 1]
+ * @param fakeLogits D's logits on generated samples, shape [B] or [B, 1] (B may differ)
+ * @returns shape []
+ */
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  checkLogits(realLogits, "realLogits");
+  checkLogits(fakeLogits, "fakeLogits");
+  return tf.tidy(() => tf.add(tf.mean(softplus(tf.neg(realLogits))), tf.mean(softplus(fakeLogits))) as tf.Scalar);
+}
+
+export interface GeneratorLossOptions {
+  /**
+   * true (default): the non-saturating loss −E_z[log D(G(z))] = mean softplus(−l_fake), which
+   * the paper recommends in practice. false: the minimax loss E_z[log(1 − D(G(z)))] =
+   * −mean softplus(l_fake), whose gradient vanishes when D confidently rejects G's samples.
+   */
+  nonSaturating?: boolean;
+}
+
+/**
+ * The generator's loss on D's logits for generated samples.
+ * At D ≡ ½ it is ln 2 (non-saturating) or −ln 2 (minimax).
+ * @param fakeLogits shape [B] or [B, 1]
+ * @returns shape []
+ */
+export function generatorLoss(fakeLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Scalar {
+  checkLogits(fakeLogits, "fakeLogits");
+  const { nonSaturating = true } = options;
+  return tf.tidy(() =>
+    nonSaturating
+      ? (tf.mean(softplus(tf.neg(fakeLogits))) as tf.Scalar) // −E log D(G(z))
+      : (tf.neg(tf.mean(softplus(fakeLogits))) as tf.Scalar), // E log(1 − D(G(z)))
+  );
+}
+
+/**
+ * The value function V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))] on a batch
+ * (= −discriminatorLoss). Its maximum over D, for a fixed G, is C(G) ≥ −log 4.
+ * @param realLogits shape [B] or [B, 1]
+ * @param fakeLogits shape [B] or [B, 1]
+ * @returns shape []
+ */
+export function valueFunction(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.neg(discriminatorLoss(realLogits, fakeLogits)) as tf.Scalar);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networks
+
+/** What a GAN needs from a network: a forward pass and the variables it trains. */
+export interface Network {
+  /** @param x shape [B, in] @returns shape [B, out] */
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+  /** The trainable variables (only these move when this network is optimised). */
+  variables: tf.Variable[];
+}
+
+/** A fully connected layer: w shape [in, out], b shape [out]. */
+export interface DenseLayer {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+export type HiddenActivation = "relu" | "leakyrelu";
+export type OutputActivation = "linear" | "sigmoid" | "tanh";
+
+export interface MlpOptions {
+  /** Activation between layers (default "relu"; "leakyrelu" uses slope 0.2 below 0). */
+  hidden?: HiddenActivation;
+  /** Activation of the last layer (default "linear": logits, or unbounded samples). */
+  output?: OutputActivation;
+}
+
+export interface Mlp extends Network {
+  /** Layer sizes, input first, e.g. [2, 128, 128, 1]. */
+  sizes: number[];
+  layers: DenseLayer[];
+}
+
+/**
+ * A multilayer perceptron with weights and biases drawn from U(±1/√in), as PyTorch's nn.Linear.
+ * Each layer is one fused kernel: act(x·w + b).
+ * @param sizes layer widths, input first: [in, H₁, …, out]
+ */
+export function createMlp(sizes: number[], options: MlpOptions = {}): Mlp {
+  if (!Array.isArray(sizes) || sizes.length < 2) throw new Error(`sizes must list at least [in, out], got ${JSON.stringify(sizes)}`);
+  sizes.forEach((s, i) => assertInt(s, `sizes[${i}]`, 1));
+  const { hidden = "relu", output = "linear" } = options;
+  if (hidden !== "relu" && hidden !== "leakyrelu") throw new Error(`options.hidden must be "relu" or "leakyrelu", got ${hidden}`);
+  if (!["linear", "sigmoid", "tanh"].includes(output)) throw new Error(`options.output must be "linear", "sigmoid" or "tanh", got ${output}`);
+  const layers: DenseLayer[] = sizes.slice(1).map((out, i) =>
+    tf.tidy(() => {
+      const bound = 1 / Math.sqrt(sizes[i]);
+      return { w: tf.variable(tf.randomUniform([sizes[i], out], -bound, bound)), b: tf.variable(tf.randomUniform([out], -bound, bound)) };
+    }),
+  );
+  const last = layers.length - 1;
+  const apply = (x: tf.Tensor2D): tf.Tensor2D => {
+    assertShape(x, [null, sizes[0]], "x", ["B", "in"]);
+    return tf.tidy(() => {
+      let h = x;
+      layers.forEach((layer, i) => {
+        if (i < last) {
+          h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b, activation: hidden, leakyreluAlpha: 0.2 }) as tf.Tensor2D; // [B, H]
+        } else {
+          h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b }) as tf.Tensor2D; // [B, out]
+          if (output === "sigmoid") h = tf.sigmoid(h);
+          else if (output === "tanh") h = tf.tanh(h);
+        }
+      });
+      return h;
+    });
+  };
+  return { sizes: sizes.slice(), layers, variables: layers.flatMap((l) => [l.w, l.b]), apply };
+}
+
+/** A generator, a discriminator and one optimiser for each. */
+export interface Gan {
+  /** G: noise [B, Z] → samples [B, D]. */
+  generator: Network;
+  /** D: samples [B, D] → logits [B, 1]. */
+  discriminator: Network;
+  /** Updates D's variables only. */
+  dOptimizer: tf.Optimizer;
+  /** Updates G's variables only. */
+  gOptimizer: tf.Optimizer;
+  /** Z, the noise size. */
+  zDim: number;
+}
+
+export interface GanOptions {
+  /** D, the data size (default 2). */
+  dataDim?: number;
+  /** Z, the noise size (default 2). */
+  zDim?: number;
+  /** G's hidden widths (default [128, 128]). */
+  generatorHidden?: number[];
+  /** D's hidden widths (default [128, 128]). */
+  discriminatorHidden?: number[];
+  /** G's last activation (default "linear"; "sigmoid" for pixels in [0, 1]). */
+  generatorOutput?: OutputActivation;
+  /** D's hidden activation (default "relu"; "leakyrelu" is common for images). */
+  discriminatorActivation?: HiddenActivation;
+  /** Adam learning rate of D (default 1e-3). */
+  dLearningRate?: number;
+  /** Adam learning rate of G (default 1e-3). */
+  gLearningRate?: number;
+  /** Adam β₁ of both (default 0.5, as DCGAN, Radford et al. 2016). */
+  beta1?: number;
+}
+
+/** Builds G (MLP Z-…-D) and D (MLP D-…-1) with Adam optimisers. Free with `disposeGan`. */
+export function createGan(options: GanOptions = {}): Gan {
+  const {
+    dataDim = 2,
+    zDim = 2,
+    generatorHidden = [128, 128],
+    discriminatorHidden = [128, 128],
+    generatorOutput = "linear",
+    discriminatorActivation = "relu",
+    dLearningRate = 1e-3,
+    gLearningRate = 1e-3,
+    beta1 = 0.5,
+  } = options;
+  assertInt(dataDim, "options.dataDim", 1);
+  assertInt(zDim, "options.zDim", 1);
+  const generator = createMlp([zDim, ...generatorHidden, dataDim], { output: generatorOutput });
+  const discriminator = createMlp([dataDim, ...discriminatorHidden, 1], { hidden: discriminatorActivation });
+  return {
+    generator,
+    discriminator,
+    dOptimizer: tf.train.adam(dLearningRate, beta1),
+    gOptimizer: tf.train.adam(gLearningRate, beta1),
+    zDim,
+  };
+}
+
+/** Frees the networks' variables and the optimisers' state. */
+export function disposeGan(gan: Gan): void {
+  tf.dispose(gan.generator.variables);
+  tf.dispose(gan.discriminator.variables);
+  gan.dOptimizer.dispose();
+  gan.gOptimizer.dispose();
+}
+
+/**
+ * Draws n samples from G: x = G(z), z ~ N(0, I).
+ * @returns shape [n, D]
+ */
+export function sampleGenerator(gan: Gan, n: number): tf.Tensor2D {
+  assertInt(n, "n", 1);
+  return tf.tidy(() => gan.generator.apply(tf.randomNormal([n, gan.zDim]))); // [n, D]
+}
+
+// ---------------------------------------------------------------------------------------------
+// One training step
+
+export interface GanStepOptions extends GeneratorLossOptions {
+  /** Noise for the D step, shape [B, Z] (default: drawn from N(0, I) with B = real's batch). */
+  zD?: tf.Tensor2D;
+  /** Noise for the G step, shape [B, Z] (default: drawn fresh). */
+  zG?: tf.Tensor2D;
+}
+
+/** What one step measured (all shape [], from before the respective update). */
+export interface GanStepResult {
+  /** L_D on this batch. */
+  dLoss: tf.Scalar;
+  /** L_G, computed with the just-updated D. */
+  gLoss: tf.Scalar;
+  /** Share of real samples D calls real (logit > 0). */
+  dRealAccuracy: tf.Scalar;
+  /** Share of generated samples D calls fake (logit < 0). */
+  dFakeAccuracy: tf.Scalar;
+}
+
+/**
+ * One round of Algorithm 1 of the paper (k = 1): a D step, then a G step.
+ *
+ *   D step  fake = G(z_D) is computed OUTSIDE the loss closure, so it is a constant there (the
+ *           "detach"/stop-gradient); minimise L_D over D's variables only.
+ *   G step  minimise L_G(D(G(z_G))) over G's variables only; D (just updated) is held fixed.
+ *
+ * Both optimisers get an explicit variable list: tfjs's `minimize` would otherwise update every
+ * trainable variable the loss reaches.
+ * @param real a batch of data, shape [B, D]
+ */
+export function ganStep(gan: Gan, real: tf.Tensor2D, options: GanStepOptions = {}): GanStepResult {
+  assertShape(real, [null, null], "real", ["B", "D"]);
+  const B = real.shape[0];
+  const { nonSaturating = true } = options;
+  if (options.zD) assertShape(options.zD, [null, gan.zDim], "options.zD", ["B", "Z"]);
+  if (options.zG) assertShape(options.zG, [null, gan.zDim], "options.zG", ["B", "Z"]);
+  return tf.tidy(() => {
+    const zD = options.zD ?? (tf.randomNormal([B, gan.zDim]) as tf.Tensor2D); // [B, Z]
+    const fake = gan.generator.apply(zD); // [B, D], a constant inside the D step
+    let logits: tf.Tensor[] = [];
+    const dLoss = gan.dOptimizer.minimize(
+      () => {
+        const realLogits = gan.discriminator.apply(real); // [B, 1]
+        const fakeLogits = gan.discriminator.apply(fake); // [B, 1]
+        logits = [tf.keep(realLogits), tf.keep(fakeLogits)]; // outlive minimize's tidy; disposed below
+        return discriminatorLoss(realLogits, fakeLogits);
+      },
+      true,
+      gan.discriminator.variables,
+    ) as tf.Scalar;
+    const dRealAccuracy = tf.mean(tf.cast(tf.greater(logits[0], 0), "float32")) as tf.Scalar;
+    const dFakeAccuracy = tf.mean(tf.cast(tf.less(logits[1], 0), "float32")) as tf.Scalar;
+    tf.dispose(logits); // kept tensors are never freed by a tidy
+    const zG = options.zG ?? (tf.randomNormal([B, gan.zDim]) as tf.Tensor2D); // [B, Z]
+    const gLoss = gan.gOptimizer.minimize(
+      () => generatorLoss(gan.discriminator.apply(gan.generator.apply(zG)), { nonSaturating }),
+      true,
+      gan.generator.variables,
+    ) as tf.Scalar;
+    return { dLoss, gLoss, dRealAccuracy, dFakeAccuracy };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+/** One step's measurements as plain numbers. */
+export interface GanStepStats {
+  dLoss: number;
+  gLoss: number;
+  dRealAccuracy: number;
+  dFakeAccuracy: number;
+}
+
+export interface GanMonitorOptions {
+  /** Steps looked at by each rule (default 50). */
+  window?: number;
+  /** "At equilibrium" means |L_D − 2 ln 2| and ||L_G| − ln 2| below this (default 0.01). */
+  equilibriumTolerance?: number;
+  /** "D wins" needs both mean accuracies over the window at least this (default 0.99)… */
+  winAccuracy?: number;
+  /** …and the mean L_D over the window at most this (default 0.05). */
+  winLoss?: number;
+  /** Where warnings go (default console.warn). */
+  warn?: (message: string) => void;
+}
+
+/** L_D at D ≡ ½: −log ½ − log ½ = 2 ln 2 = log 4. */
+export const EQUILIBRIUM_D_LOSS = 2 * Math.LN2;
+
+/**
+ * Records each step's losses and D's accuracies and warns about the two failures one can read
+ * off them:
+ *   D not learning   L_D ≈ 2 ln 2 and |L_G| ≈ ln 2 (the values at D ≡ ½) for every one of the
+ *                    first `window` steps: D's update does nothing (learning rate 0, wrong
+ *                    variable list, a constant output…).
+ *   D wins           over the last `window` steps D classifies (almost) everything right and
+ *                    L_D ≈ 0: G's gradient has vanished (always so with the minimax loss).
+ * Each warning is given once per episode (again only after the condition went away).
+ */
+export class GanMonitor {
+  readonly history: { dLoss: number[]; gLoss: number[]; dRealAccuracy: number[]; dFakeAccuracy: number[] } = {
+    dLoss: [],
+    gLoss: [],
+    dRealAccuracy: [],
+    dFakeAccuracy: [],
+  };
+  /** Every warning given so far, with the step it was given at. */
+  readonly warnings: { step: number; message: string }[] = [];
+  private readonly window: number;
+  private readonly tolerance: number;
+  private readonly winAccuracy: number;
+  private readonly winLoss: number;
+  private readonly warn: (message: string) => void;
+  private dWinning = false;
+
+  constructor(options: GanMonitorOptions = {}) {
+    const { window = 50, equilibriumTolerance = 0.01, winAccuracy = 0.99, winLoss = 0.05, warn = (m: string) => console.warn(m) } = options;
+    assertInt(window, "options.window", 1);
+    this.window = window;
+    this.tolerance = equilibriumTolerance;
+    this.winAccuracy = winAccuracy;
+    this.winLoss = winLoss;
+    this.warn = warn;
+  }
+
+  /** Steps recorded so far. */
+  get steps(): number {
+    return this.history.dLoss.length;
+  }
+
+  /**
+   * Reads one step's result (one sync for the four numbers), records it and checks the rules.
+   * Does not dispose the result's tensors (inside `train`'s step, its tf.tidy does).
+   */
+  record(result: GanStepResult): GanStepStats {
+    const [dLoss, gLoss, dRealAccuracy, dFakeAccuracy] = tf.tidy(() =>
+      Array.from(tf.stack([result.dLoss, result.gLoss, result.dRealAccuracy, result.dFakeAccuracy]).dataSync()),
+    );
+    return this.recordStats({ dLoss, gLoss, dRealAccuracy, dFakeAccuracy });
+  }
+
+  /** As `record`, for numbers already read. */
+  recordStats(stats: GanStepStats): GanStepStats {
+    const h = this.history;
+    h.dLoss.push(stats.dLoss);
+    h.gLoss.push(stats.gLoss);
+    h.dRealAccuracy.push(stats.dRealAccuracy);
+    h.dFakeAccuracy.push(stats.dFakeAccuracy);
+    const n = this.steps;
+    const w = this.window;
+    if (n === w) {
+      const stuck = h.dLoss.every(
+        (d, i) => Math.abs(d - EQUILIBRIUM_D_LOSS) < this.tolerance && Math.abs(Math.abs(h.gLoss[i]) - Math.LN2) < this.tolerance,
+      );
+      if (stuck) {
+        this.give(
+          `GAN warning: D is not learning. For all of the first ${w} steps L_D stayed at 2 ln 2 = 1.386 and L_G at ` +
+            `ln 2 = 0.693, the values at D ≡ ½. Check D's learning rate and that dOptimizer updates D's variables.`,
+        );
+      }
+    }
+    if (n >= w && n % Math.max(1, Math.floor(w / 5)) === 0) {
+      const mean = (xs: number[]) => xs.slice(n - w).reduce((a, b) => a + b, 0) / w;
+      const winning = mean(h.dRealAccuracy) >= this.winAccuracy && mean(h.dFakeAccuracy) >= this.winAccuracy && mean(h.dLoss) <= this.winLoss;
+      if (winning && !this.dWinning) {
+        this.give(
+          `GAN warning: D wins completely. Over steps ${n - w + 1}–${n} it told real from generated ` +
+            `${(100 * Math.min(mean(h.dRealAccuracy), mean(h.dFakeAccuracy))).toFixed(1)}% of the time and L_D is ` +
+            `${mean(h.dLoss).toFixed(3)}: G's gradient has all but vanished. Use the non-saturating loss, ` +
+            `a smaller D learning rate, or a weaker D.`,
+        );
+      }
+      this.dWinning = winning;
+    }
+    return stats;
+  }
+
+  private give(message: string): void {
+    this.warnings.push({ step: this.steps, message });
+    this.warn(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 1-D toy: p_data = N(0, 1), p_g = N(μ, 1)
+
+/** The density of N(mean, std²) at x. */
+export function normalPdf(x: number, mean = 0, std = 1): number {
+  const u = (x - mean) / std;
+  return Math.exp(-0.5 * u * u) / (std * Math.sqrt(2 * Math.PI));
+}
+
+/** log of N(mean, std²) at x. */
+function normalLogPdf(x: number, mean = 0, std = 1): number {
+  const u = (x - mean) / std;
+  return -0.5 * u * u - Math.log(std * Math.sqrt(2 * Math.PI));
+}
+
+/** log(eᵃ + eᵇ) without overflow. */
+function logAddExp(a: number, b: number): number {
+  const m = Math.max(a, b);
+  return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+}
+
+/**
+ * The optimal discriminator for a fixed G (Proposition 1): D*(x) = p_data(x) / (p_data(x) + p_g(x)),
+ * here with p_data = N(0, 1) and p_g = N(μ, 1); equal to σ(log p_data − log p_g) = σ(μ²/2 − μx).
+ */
+export function optimalDiscriminator1D(x: number, mu: number): number {
+  return 1 / (1 + Math.exp(normalLogPdf(x, mu) - normalLogPdf(x, 0)));
+}
+
+export interface QuadratureOptions {
+  /** Integrate over [min(0, μ) − halfWidth, max(0, μ) + halfWidth] (default 12 standard deviations). */
+  halfWidth?: number;
+  /** Number of Simpson intervals, even (default 4000). */
+  intervals?: number;
+}
+
+/** Composite Simpson's rule for f on [lo, hi] with n (even) intervals. */
+function simpson(f: (x: number) => number, lo: number, hi: number, n: number): number {
+  assertInt(n, "options.intervals", 2);
+  if (n % 2 !== 0) throw new Error(`options.intervals must be even, got ${n}`);
+  const h = (hi - lo) / n;
+  let sum = f(lo) + f(hi);
+  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(lo + i * h);
+  return (sum * h) / 3;
+}
+
+function range(mu: number, options: QuadratureOptions): [number, number, number] {
+  const { halfWidth = 12, intervals = 4000 } = options;
+  if (!Number.isFinite(mu)) throw new Error(`mu must be a finite number, got ${mu}`);
+  return [Math.min(0, mu) - halfWidth, Math.max(0, mu) + halfWidth, intervals];
+}
+
+/** p·log q with the convention 0·log 0 = 0 (and log q clamped at log 1e-300). */
+function plogq(p: number, q: number): number {
+  return p === 0 ? 0 : p * Math.log(Math.max(q, 1e-300));
+}
+
+/**
+ * V(D, G) = ∫ p_data(x) log D(x) + p_g(x) log(1 − D(x)) dx on the 1-D toy, by quadrature.
+ * @param mu the mean μ of p_g = N(μ, 1)
+ * @param d any discriminator x ↦ D(x) in [0, 1]
+ */
+export function value1D(mu: number, d: (x: number) => number, options: QuadratureOptions = {}): number {
+  const [lo, hi, n] = range(mu, options);
+  return simpson((x) => {
+    const dx = d(x);
+    return plogq(normalPdf(x, 0), dx) + plogq(normalPdf(x, mu), 1 - dx);
+  }, lo, hi, n);
+}
+
+/**
+ * The virtual training criterion C(G) = max_D V(D, G) = V(D*, G) on the 1-D toy, by quadrature
+ * in log space (log D* = log p_data − log(p_data + p_g)). Theorem 1: C(G) = −log 4 + 2·JSD,
+ * with its minimum −log 4 exactly at μ = 0.
+ * @param mu the mean μ of p_g = N(μ, 1)
+ */
+export function trainingCriterion1D(mu: number, options: QuadratureOptions = {}): number {
+  const [lo, hi, n] = range(mu, options);
+  return simpson((x) => {
+    const lp = normalLogPdf(x, 0);
+    const lg = normalLogPdf(x, mu);
+    const lm = logAddExp(lp, lg); // log(p_data + p_g)
+    return Math.exp(lp) * (lp - lm) + Math.exp(lg) * (lg - lm);
+  }, lo, hi, n);
+}
+
+/**
+ * The Jensen–Shannon divergence of two 1-D densities, by quadrature on [lo, hi]:
+ *   JSD(p‖q) = ½ KL(p‖m) + ½ KL(q‖m),  m = (p + q)/2;  between 0 and ln 2.
+ * @param p density x ↦ p(x)
+ * @param q density x ↦ q(x)
+ */
+export function jsDivergence1D(p: (x: number) => number, q: (x: number) => number, lo: number, hi: number, intervals = 4000): number {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new Error(`need finite lo < hi, got lo = ${lo}, hi = ${hi}`);
+  return simpson((x) => {
+    const px = p(x);
+    const qx = q(x);
+    const m = (px + qx) / 2;
+    return 0.5 * ((px > 0 ? px * Math.log(px / m) : 0) + (qx > 0 ? qx * Math.log(qx / m) : 0));
+  }, lo, hi, intervals);
+}
