@@ -17,6 +17,13 @@ Sources of each number:
                  scipy.integrate.quad of 1/2 KL(p||m) + 1/2 KL(q||m) on (-inf, inf) with
                  densities from scipy.stats.norm (adaptive quadrature, independent of the
                  Simpson rule in lib/gan.ts); the test checks C(G) = -log 4 + 2 JSD
+  exercises      the numbers written into checks/05-gan.ts (the checks carry them as
+                 literals): the two losses on the checks' logits, the typical mistakes'
+                 values (labels swapped, sigmoid applied twice, minimax for non-saturating),
+                 and one GAN step with linear G(z) = a z + c and D(x) = w x + b under SGD
+                 done by autograd: correct, with G's variables also updated in the D step
+                 (no stop-gradient, no variable list), with D's also updated in the G step,
+                 and with the G step first
 """
 import json
 import math
@@ -79,6 +86,73 @@ def jsd(mu):
     return value
 
 
+def sp(t):
+    return F.softplus(t)
+
+
+def ex_losses():
+    r = torch.tensor([2.0, -1.0, 0.5, 3.0])
+    f = torch.tensor([-2.0, 0.25, 1.0])
+    g = torch.tensor([2.0, -1.0, 0.5, -3.0])
+    bce = F.binary_cross_entropy_with_logits
+    one, zero = lambda t: torch.ones_like(t), lambda t: torch.zeros_like(t)
+    return {
+        "d": (bce(r, one(r)) + bce(f, zero(f))).item(),
+        "dSwapped": (bce(r, zero(r)) + bce(f, one(f))).item(),
+        "dSigmoidTwice": (bce(torch.sigmoid(r), one(r)) + bce(torch.sigmoid(f), zero(f))).item(),
+        "dOneMean": ((bce(r, one(r), reduction="sum") + bce(f, zero(f), reduction="sum")) / 7).item(),
+        "gNonSaturating": bce(g, one(g)).item(),
+        "gMinimax": (-bce(g, zero(g))).item(),
+        "gSwapped": bce(g, zero(g)).item(),
+        "gSigmoidTwice": bce(torch.sigmoid(g), one(g)).item(),
+    }
+
+
+def ex_step(variant):
+    a = torch.tensor([[0.5]], requires_grad=True)
+    c = torch.tensor([0.2], requires_grad=True)
+    w = torch.tensor([[1.5]], requires_grad=True)
+    b = torch.tensor([-0.5], requires_grad=True)
+    real = torch.tensor([[1.0], [2.0]])
+    zD = torch.tensor([[-1.0], [1.0]])
+    zG = torch.tensor([[0.5], [-0.5]])
+    G = lambda z: z @ a + c
+    D = lambda x: x @ w + b
+    bce = F.binary_cross_entropy_with_logits
+    dOpt = torch.optim.SGD([w, b] + ([a, c] if variant == "noStopGradient" else []), lr=0.5)
+    gOpt = torch.optim.SGD([a, c] + ([w, b] if variant == "gUpdatesD" else []), lr=0.25)
+
+    def d_step():
+        dOpt.zero_grad()
+        fake = G(zD) if variant == "noStopGradient" else G(zD).detach()
+        rl, fl = D(real), D(fake)
+        loss = bce(rl, torch.ones_like(rl)) + bce(fl, torch.zeros_like(fl))
+        loss.backward()
+        dOpt.step()
+        return loss.item()
+
+    def g_step():
+        gOpt.zero_grad()
+        fl = D(G(zG))
+        loss = bce(fl, torch.ones_like(fl))
+        loss.backward()
+        gOpt.step()
+        return loss.item()
+
+    if variant == "gFirst":
+        gLoss = g_step()
+        dLoss = d_step()
+    else:
+        dLoss = d_step()
+        gLoss = g_step()
+    return {"dLoss": dLoss, "gLoss": gLoss, "a": a.item(), "c": c.item(), "w": w.item(), "b": b.item()}
+
+
+exercises = {
+    "losses": ex_losses(),
+    "step": {v: ex_step(v) for v in ["correct", "noStopGradient", "gUpdatesD", "gFirst"]},
+}
+
 mus = [0.0, 0.25, 1.0, 2.0, 4.0, -3.0]
 out = {
     "torch": torch.__version__,
@@ -87,6 +161,7 @@ out = {
     "losses": losses,
     "ln2": math.log(2),
     "logFour": math.log(4),
+    "exercises": exercises,
     "jsd": {"mu": mus, "value": [jsd(m) for m in mus]},
 }
 with open("tests/reference/gan.json", "w") as f:

@@ -1,0 +1,68 @@
+/**
+ * Stage 05 exercises: the GAN losses and one adversarial training step
+ * (notebooks/05-gan.ipynb, "Exercises"). Replace each `throw` with your code, then run
+ * `npm run check -- 05` (or the check cell in the notebook). Stuck? solutions/05-gan.ts.
+ *
+ * Shapes: B batch, D data features, Z noise size. Logits l are D's raw scores: D(x) = σ(l).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Gan } from "../lib/gan";
+
+/**
+ * 05.1 The discriminator's loss from logits: binary cross-entropy with label 1 for real
+ * samples and 0 for generated ones, each averaged over its own batch.
+ *
+ *   L_D = −mean log σ(l_real) − mean log(1 − σ(l_fake))
+ *       =  mean softplus(−l_real) + mean softplus(l_fake)        softplus(x) = log(1 + eˣ)
+ *
+ * It must stay finite at logits of ±100: never take log of σ(l) itself.
+ * Hint: tf.softplus, tf.neg, tf.mean, tf.add, inside tf.tidy. The inputs are logits already:
+ * do not apply tf.sigmoid to them.
+ *
+ * @param realLogits D's logits on real samples, shape [B] or [B, 1]
+ * @param fakeLogits D's logits on generated samples, shape [B] or [B, 1] (B may differ)
+ * @returns L_D, shape []
+ */
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  throw new Error("TODO 05.1: return mean softplus(−realLogits) + mean softplus(fakeLogits)");
+}
+
+/**
+ * 05.2 The generator's loss from D's logits on generated samples.
+ *
+ *   non-saturating (default)   L_G = −mean log σ(l_fake)       = mean softplus(−l_fake)
+ *   minimax (saturating)       L_G =  mean log(1 − σ(l_fake))  = −mean softplus(l_fake)
+ *
+ * Hint: the non-saturating loss is the discriminator's "real" term applied to fakes: G wants
+ * its samples called real.
+ *
+ * @param fakeLogits shape [B] or [B, 1]
+ * @param options.nonSaturating true (default) for the non-saturating loss
+ * @returns L_G, shape []
+ */
+export function generatorLoss(fakeLogits: tf.Tensor, options: { nonSaturating?: boolean } = {}): tf.Scalar {
+  throw new Error("TODO 05.2: non-saturating: mean softplus(−fakeLogits); minimax: −mean softplus(fakeLogits)");
+}
+
+/**
+ * 05.3 One round of adversarial training: first a D step, then a G step (non-saturating loss),
+ * each with its own optimiser, using your discriminatorLoss and generatorLoss.
+ *
+ *   D step   fake = G(z_D), computed OUTSIDE the loss function so it is a constant there;
+ *            minimise L_D(D(real), D(fake)) over D's variables only
+ *   G step   minimise L_G(D(G(z_G))) over G's variables only (D, just updated, stays fixed)
+ *
+ * `optimizer.minimize(f, true, varList)` returns the loss; without a varList tfjs would update
+ * every trainable variable that f reaches.
+ * Hint: gan.dOptimizer.minimize(() => …, true, gan.discriminator.variables); the same for G.
+ * Wrap it all in tf.tidy and return { dLoss, gLoss }.
+ *
+ * @param gan generator, discriminator (each with `apply` and `variables`), dOptimizer, gOptimizer
+ * @param real a batch of data, shape [B, D]
+ * @param zD noise for the D step, shape [B, Z]
+ * @param zG noise for the G step, shape [B, Z]
+ * @returns dLoss (before D's update) and gLoss (before G's update), both shape []
+ */
+export function ganStep(gan: Gan, real: tf.Tensor2D, zD: tf.Tensor2D, zG: tf.Tensor2D): { dLoss: tf.Scalar; gLoss: tf.Scalar } {
+  throw new Error("TODO 05.3: a D step on real and G(zD) (detached), then a G step on G(zG); return { dLoss, gLoss }");
+}
