@@ -11,6 +11,9 @@
  *   simulate                   draw new series from a fitted model, seeded
  *   heldOutLogLik              log-likelihood per step (nats) of a fitted model on new data
  *
+ * Taught in notebooks/01-autoregression.ipynb; the learner writes its core (differencing, ACF,
+ * the least-squares fit, forecast, sampling) in exercises/01-autoregression.ts.
+ *
  * Sources: G. E. P. Box & G. M. Jenkins, "Time Series Analysis: Forecasting and Control" (1970),
  * chapters 3–7 (model, CSS estimation, psi-weight forecast variances); J. Durbin, "The fitting of
  * time-series models" (1960) and N. Levinson (1947) for the recursion; H. Akaike (1974) and
