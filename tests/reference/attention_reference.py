@@ -15,6 +15,10 @@ Sources of each number:
                 (True = may NOT attend in this module), need_weights=True,
                 average_attn_weights=False. Its in_proj_weight [3D, D] holds W_Q, W_K, W_V as
                 out x in; lib/attention.ts uses in x out, so they are written transposed.
+  transformer   a 1-block pre-norm decoder (V=5, T=4, D=8, H=2, MLP 4D) built from torch.nn
+                modules (Embedding weights, nn.LayerNorm, nn.MultiheadAttention with a causal
+                mask, nn.GELU(approximate="tanh"), nn.Linear), for lib/transformer.ts
+                transformerForward; weights written in lib's in x out layout
   pe            the sinusoid of Vaswani et al. (2017) section 3.5 as the PyTorch tutorial
                 ("Language Modeling with nn.Transformer") builds it, with torch ops.
 """
@@ -92,6 +96,41 @@ pe = torch.zeros(T, D, dtype=torch.float64)
 pe[:, 0::2] = torch.sin(position * div_term)
 pe[:, 1::2] = torch.cos(position * div_term)
 out["pe"] = {"T": T, "D": D, "pe": pe.tolist()}
+
+# A one-block decoder-only Transformer, pre-norm, on fixed ids (B=2, T=4, V=5, D=8, H=2).
+V, T, D, H = 5, 4, 8, 2
+tok = randn(V, D)
+pos = torch.tensor(pe[:T].tolist(), dtype=torch.float32)  # the sinusoid above (T=4 rows of D=8)
+ln1, ln2, lnf = torch.nn.LayerNorm(D), torch.nn.LayerNorm(D), torch.nn.LayerNorm(D)
+att = torch.nn.MultiheadAttention(D, H, batch_first=True)
+fc1, fc2, head = torch.nn.Linear(D, 4 * D), torch.nn.Linear(4 * D, D), torch.nn.Linear(D, V)
+with torch.no_grad():
+    for ln in (ln1, ln2, lnf):
+        ln.weight.copy_(1 + 0.1 * randn(D))
+        ln.bias.copy_(0.1 * randn(D))
+    att.in_proj_bias.copy_(0.1 * randn(3 * D))
+    att.out_proj.bias.copy_(0.1 * randn(D))
+    for lin in (fc1, fc2, head):
+        lin.bias.copy_(0.1 * randn(lin.bias.shape[0]))
+ids = torch.tensor([[0, 1, 2, 3], [0, 4, 4, 1]])
+x = tok[ids] + pos
+h = ln1(x)
+a, aw = att(h, h, h, attn_mask=torch.triu(torch.ones(T, T, dtype=torch.bool), 1), need_weights=True, average_attn_weights=False)
+x = x + a
+x = x + fc2(torch.nn.GELU(approximate="tanh")(fc1(ln2(x))))
+logits = head(lnf(x))
+Wq, Wk, Wv = att.in_proj_weight.chunk(3, 0)
+bq, bk, bv = att.in_proj_bias.chunk(3, 0)
+out["transformer"] = {
+    "V": V, "T": T, "D": D, "H": H, "ids": ids.tolist(), "tokenEmbedding": tolist(tok),
+    "norm1": [tolist(ln1.weight), tolist(ln1.bias)], "norm2": [tolist(ln2.weight), tolist(ln2.bias)],
+    "finalNorm": [tolist(lnf.weight), tolist(lnf.bias)],
+    "wQ": tolist(Wq.T), "wK": tolist(Wk.T), "wV": tolist(Wv.T), "wO": tolist(att.out_proj.weight.T),
+    "bQ": tolist(bq), "bK": tolist(bk), "bV": tolist(bv), "bO": tolist(att.out_proj.bias),
+    "w1": tolist(fc1.weight.T), "b1": tolist(fc1.bias), "w2": tolist(fc2.weight.T), "b2": tolist(fc2.bias),
+    "wHead": tolist(head.weight.T), "bHead": tolist(head.bias),
+    "logits": tolist(logits), "attention": tolist(aw),
+}
 
 with open("tests/reference/attention.json", "w") as f:
     json.dump(out, f, indent=1)
