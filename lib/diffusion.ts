@@ -242,12 +242,17 @@ export interface EpsTheta {
 export interface EpsMLPOptions {
   /** Data features D (2 for points, H·W for flattened images). Required. */
   dataDim: number;
-  /** Hidden layer widths (default [128, 128, 128]). */
+  /** Hidden layer widths (default [128, 128, 128]); with `residual`, one block per entry, all equal. */
   hidden?: number[];
   /** Time-embedding size E (default 16). */
   embedDim?: number;
   /** Give every hidden layer the time embedding too, not only the first (default false). */
   timeEveryLayer?: boolean;
+  /**
+   * Residual blocks instead of plain layers (default false): h ← h + W₂·relu(W₁·[relu(h), emb]),
+   * which trains much better on images (every block sees the time embedding).
+   */
+  residual?: boolean;
 }
 
 /** An ε_θ made of plain variables, with its variables for the optimiser and a dispose. */
@@ -259,27 +264,45 @@ export interface EpsMLP {
   dispose(): void;
 }
 
+interface Dense {
+  w: tf.Variable; // [in, out]
+  b: tf.Variable; // [out]
+}
+
+/** A dense layer, weights ~ U(±scale/√in) as PyTorch's nn.Linear (scale 1), biases likewise. */
+function dense(inDim: number, outDim: number, scale = 1): Dense {
+  const bound = scale / Math.sqrt(inDim);
+  return tf.tidy(() => ({
+    w: tf.variable(tf.randomUniform([inDim, outDim], -bound, bound)),
+    b: tf.variable(tf.randomUniform([outDim], -bound, bound)),
+  }));
+}
+
+/** act(x·W + b) in one fused kernel. @param x shape [B, in] @returns [B, out] */
+function applyDense(layer: Dense, x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: layer.w as tf.Tensor2D, bias: layer.b, activation }) as tf.Tensor2D;
+}
+
 /**
- * A small ε_θ: an MLP with ReLU on [x_t, timeEmbedding(t)] (with `timeEveryLayer`, each hidden
- * layer also sees the embedding). Weights ~ U(±1/√in) as PyTorch's nn.Linear.
- *   (D + E) → hidden[0] → … → hidden[L−1] → D
+ * A small ε_θ on flat inputs.
+ *
+ * Plain (default): an MLP with ReLU on [x_t, timeEmbedding(t)] (with `timeEveryLayer`, each
+ * hidden layer also sees the embedding):  (D + E) → hidden[0] → … → hidden[L−1] → D.
+ *
+ * Residual: h = W_in·[x_t, emb]; then per block h ← h + W₂·relu(W₁·[relu(h), emb]) (W₂ starts
+ * small, so each block starts near the identity); ε̂ = W_out·relu(h).
  */
 export function createEpsMLP(options: EpsMLPOptions): EpsMLP {
-  const { dataDim: D, hidden = [128, 128, 128], embedDim: E = 16, timeEveryLayer = false } = options;
+  const { dataDim: D, hidden = [128, 128, 128], embedDim: E = 16, timeEveryLayer = false, residual = false } = options;
   assertInt(D, "options.dataDim", 1);
   if (hidden.length === 0) throw new Error("options.hidden must list at least one hidden layer width");
   hidden.forEach((h, i) => assertInt(h, `options.hidden[${i}]`, 1));
-  const layers: { w: tf.Variable; b: tf.Variable }[] = [];
+  if (residual) return residualMLP(D, hidden, E);
+  const layers: Dense[] = [];
   const sizes = [D, ...hidden, D];
   for (let l = 0; l < sizes.length - 1; l++) {
     const inDim = sizes[l] + (l === 0 || (timeEveryLayer && l < sizes.length - 2) ? E : 0);
-    const bound = 1 / Math.sqrt(inDim);
-    layers.push(
-      tf.tidy(() => ({
-        w: tf.variable(tf.randomUniform([inDim, sizes[l + 1]], -bound, bound)),
-        b: tf.variable(tf.randomUniform([sizes[l + 1]], -bound, bound)),
-      })),
-    );
+    layers.push(dense(inDim, sizes[l + 1]));
   }
   const epsTheta: EpsTheta = (xt, t) => {
     assertShape(xt, [null, D], "xt", ["B", "D"]);
@@ -290,12 +313,36 @@ export function createEpsMLP(options: EpsMLPOptions): EpsMLP {
       layers.forEach((layer, l) => {
         const last = l === layers.length - 1;
         const input = l === 0 || (timeEveryLayer && !last) ? (tf.concat([h, emb], 1) as tf.Tensor2D) : h; // [B, in]
-        h = tf.fused.matMul({ a: input, b: layer.w as tf.Tensor2D, bias: layer.b, activation: last ? "linear" : "relu" }) as tf.Tensor2D;
+        h = applyDense(layer, input, last ? "linear" : "relu");
       });
       return h; // [B, D]
     });
   };
   const variables = layers.flatMap((l) => [l.w, l.b]);
+  return { epsTheta, variables, dispose: () => tf.dispose(variables) };
+}
+
+/** The residual variant of `createEpsMLP` (see there). */
+function residualMLP(D: number, hidden: number[], E: number): EpsMLP {
+  const H = hidden[0];
+  if (hidden.some((h) => h !== H)) throw new Error(`options.hidden must be all equal with residual: true, got [${hidden.join(", ")}]`);
+  const input = dense(D + E, H);
+  const blocks = hidden.map(() => ({ w1: dense(H + E, H), w2: dense(H, H, 0.1) }));
+  const output = dense(H, D);
+  const epsTheta: EpsTheta = (xt, t) => {
+    assertShape(xt, [null, D], "xt", ["B", "D"]);
+    assertShape(t, [xt.shape[0]], "t", ["B"]);
+    return tf.tidy(() => {
+      const emb = timeEmbedding(t, E); // [B, E]
+      let h = applyDense(input, tf.concat([xt, emb], 1) as tf.Tensor2D); // [B, H]
+      for (const { w1, w2 } of blocks) {
+        const u = applyDense(w1, tf.concat([tf.relu(h), emb], 1) as tf.Tensor2D, "relu"); // [B, H]
+        h = h.add(applyDense(w2, u)) as tf.Tensor2D; // [B, H]
+      }
+      return applyDense(output, tf.relu(h) as tf.Tensor2D); // [B, D]
+    });
+  };
+  const variables = [input, ...blocks.flatMap((b) => [b.w1, b.w2]), output].flatMap((l) => [l.w, l.b]);
   return { epsTheta, variables, dispose: () => tf.dispose(variables) };
 }
 
@@ -457,7 +504,7 @@ export interface DdimStepOptions {
   eta?: number;
   /** Fresh noise z, shape of xt (default: standard normal; only drawn when σ > 0). */
   z?: tf.Tensor;
-  /** Clip x̂_0 to [lo, hi] (default: no clipping). */
+  /** Clip x̂_0 to [lo, hi] and use the ε̂ it implies (default: no clipping). */
   clipX0?: [number, number];
 }
 
@@ -490,9 +537,13 @@ export function ddimStep(
   const sigma = eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);
   return tf.tidy(() => {
     const tt = tf.fill([xt.shape[0]], t, "int32") as tf.Tensor1D; // [B]
-    const epsHat = epsTheta(xt, tt); // [B, D]
+    let epsHat = epsTheta(xt, tt); // [B, D]
     let x0Hat = xt.sub(epsHat.mul(Math.sqrt(1 - alphaBar))).div(Math.sqrt(alphaBar)) as tf.Tensor2D;
-    if (options.clipX0) x0Hat = x0Hat.clipByValue(options.clipX0[0], options.clipX0[1]) as tf.Tensor2D;
+    if (options.clipX0) {
+      x0Hat = x0Hat.clipByValue(options.clipX0[0], options.clipX0[1]) as tf.Tensor2D;
+      // The noise that the clipped x̂_0 implies, so that x_t = √ᾱ_t x̂_0 + √(1 − ᾱ_t) ε̂ still holds.
+      epsHat = xt.sub(x0Hat.mul(Math.sqrt(alphaBar))).div(Math.sqrt(1 - alphaBar)) as tf.Tensor2D;
+    }
     let out = x0Hat.mul(Math.sqrt(alphaBarPrev)).add(epsHat.mul(Math.sqrt(Math.max(0, 1 - alphaBarPrev - sigma * sigma))));
     if (sigma > 0) out = out.add((options.z ?? tf.randomNormal(xt.shape)).mul(sigma));
     return out as tf.Tensor2D;

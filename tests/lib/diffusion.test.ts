@@ -178,6 +178,22 @@ describe("ε_θ, time embedding and loss", () => {
   });
 });
 
+describe("residual ε_θ", () => {
+  it("has the right shapes and variables, starts near a plain projection, and says what is wrong", () => {
+    seed(4);
+    const net = createEpsMLP({ dataDim: 6, hidden: [32, 32], embedDim: 8, residual: true });
+    // input, 2 blocks × 2 layers, output: 6 dense layers, weights and biases
+    expect(net.variables.map((v) => v.shape)).toEqual([[14, 32], [32], [40, 32], [32], [32, 32], [32], [40, 32], [32], [32, 32], [32], [32, 6], [6]]);
+    tf.tidy(() => {
+      const out = noLeak(() => net.epsTheta(tf.ones([5, 6]), tf.tensor1d([0, 1, 2, 3, 4], "int32")), 3);
+      expect(out.shape).toEqual([5, 6]);
+      expect(() => net.epsTheta(tf.ones([5, 7]) as tf.Tensor2D, tf.tensor1d([0, 1, 2, 3, 4], "int32"))).toThrow(/xt must have shape \[\?, 6\] \(B, D\), got \[5, 7\]/);
+    });
+    net.dispose();
+    expect(() => createEpsMLP({ dataDim: 2, hidden: [16, 8], residual: true })).toThrow(/all equal with residual: true, got \[16, 8\]/);
+  });
+});
+
 describe("reverse process", () => {
   const s = linearSchedule(S.schedule.T, S.schedule.betaStart, S.schedule.betaEnd);
 
@@ -216,6 +232,28 @@ describe("reverse process", () => {
       expect(() => ddimStep(net.epsTheta, xt, 5, 5, s)).toThrow(/tPrev .* in \[-1, 4\], got 5/);
     });
     net.dispose();
+  });
+
+  it("ddimStep with clipX0 clips x̂_0 and steps with the ε̂ the clipped x̂_0 implies", () => {
+    // ε̂ = constant e; x̂_0 = (x − √(1 − ᾱ_t) e)/√ᾱ_t clipped to [−1, 1];
+    // ε̂' = (x − √ᾱ_t x̂_0)/√(1 − ᾱ_t); x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev) ε̂'.
+    const e = [[0.5, -2]];
+    const constEps: EpsTheta = (xt) => tf.tidy(() => tf.tensor2d(e).tile([xt.shape[0], 1]) as tf.Tensor2D);
+    const [t, tPrev] = [30, 10];
+    const [ab, abp] = [s.alphaBars[t], s.alphaBars[tPrev]];
+    const x = [[3, -0.2]];
+    const want = x[0].map((xv, d) => {
+      const x0 = Math.min(1, Math.max(-1, (xv - Math.sqrt(1 - ab) * e[0][d]) / Math.sqrt(ab)));
+      const eps2 = (xv - Math.sqrt(ab) * x0) / Math.sqrt(1 - ab);
+      return Math.sqrt(abp) * x0 + Math.sqrt(1 - abp) * eps2;
+    });
+    tf.tidy(() => {
+      const xt = tf.tensor2d(x);
+      const got = noLeak(() => ddimStep(constEps, xt, t, tPrev, s, { clipX0: [-1, 1] }));
+      expectClose(got, [want], { rtol: 1e-5, atol: 1e-6 });
+      const last = ddimStep(constEps, tf.tensor2d(x), t, -1, s, { clipX0: [-1, 1] });
+      expect(Math.max(...Array.from(last.dataSync()).map(Math.abs))).toBeLessThanOrEqual(1);
+    });
   });
 
   it("ddimTimesteps: S evenly spaced indices ending at T − 1", () => {
