@@ -10,6 +10,7 @@
  *   documentBatch     documents as [B, T] inputs and next-character targets (padding = −1)
  *   contextWindows    (last k characters → next character) pairs for n-gram-style models
  *   randomBatch       a random batch of training documents
+ *   maskedBatch       documents with some characters hidden, for the fill-in objective
  *
  * The convention (as in Karpathy's makemore): each document is scored on its own. It is
  * framed by the boundary token b (index 0, the character "\n"):  b c₁ … cₙ b. A model reads
@@ -204,4 +205,45 @@ export function contextWindows(vocab: Vocabulary, documents: readonly string[], 
     }
   }
   return { context: Int32Array.from(context), target: Int32Array.from(target), n: target.length };
+}
+
+/** Options of {@link maskedBatch}. */
+export interface MaskOptions {
+  /** Fraction of each document's characters replaced by [MASK] (default 0.15; at least one per document). */
+  rate?: number;
+  /** Uniform generator (default Math.random, seeded by lib/random's `seed`). */
+  rng?: () => number;
+}
+
+/**
+ * Documents for the fill-in-the-blank objective (a masked language model, Devlin et al. 2018,
+ * "BERT"): the inputs are {@link documentBatch}'s x with some characters replaced by the
+ * [MASK] id, V = vocab.size (one past the vocabulary); the targets are the hidden characters
+ * at masked positions and PAD everywhere else. The boundary at position 0 is never masked.
+ * @returns x int32 shape [B, T] (ids in [0, V]); y int32 shape [B, T]
+ */
+export function maskedBatch(
+  vocab: Vocabulary,
+  documents: readonly string[],
+  contextLength = maxContext(documents),
+  options: MaskOptions = {},
+): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const { rate = 0.15, rng = Math.random } = options;
+  if (!(rate > 0 && rate <= 1)) throw new Error(`rate must be in (0, 1], got ${rate}`);
+  const T = contextLength;
+  const plain = documentBatch(vocab, documents, T);
+  const x = plain.x.dataSync().slice() as Int32Array;
+  tf.dispose([plain.x, plain.y]);
+  const y = new Int32Array(x.length).fill(PAD);
+  documents.forEach((doc, b) => {
+    const n = characters(doc).length; // characters sit at positions 1 … n
+    const picked = new Set<number>();
+    for (let t = 1; t <= n; t++) if (rng() < rate) picked.add(t);
+    if (picked.size === 0 && n > 0) picked.add(1 + Math.floor(rng() * n));
+    for (const t of picked) {
+      y[b * T + t] = x[b * T + t];
+      x[b * T + t] = vocab.size;
+    }
+  });
+  return { x: tf.tensor2d(x, [documents.length, T], "int32"), y: tf.tensor2d(y, [documents.length, T], "int32") };
 }

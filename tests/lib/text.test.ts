@@ -10,6 +10,7 @@ import {
   documentBatch,
   encode,
   loadCorpus,
+  maskedBatch,
   maxContext,
   randomBatch,
   splitDocuments,
@@ -110,5 +111,30 @@ describe("contextWindows", () => {
     expect(w.n).toBe(5);
     expect(Array.from(w.target)).toEqual([1, 2, 0, 3, 0]);
     expect(Array.from(w.context)).toEqual([0, 0, 0, 1, 1, 2, 0, 0, 0, 3]);
+  });
+});
+
+describe("maskedBatch", () => {
+  it("hides characters behind the id V, targets only the hidden ones, never the boundary", () => {
+    const vocab = buildVocabulary(["abcd", "c"]);
+    const { x, y } = maskedBatch(vocab, ["abcd", "c"], 6, { rate: 0.5, rng: makeRng(4) });
+    const xs = x.arraySync();
+    const ys = y.arraySync();
+    const plain = [[0, 1, 2, 3, 4, 0], [0, 3, 0, 0, 0, 0]];
+    for (let b = 0; b < 2; b++) {
+      expect(xs[b][0]).toBe(0);
+      let hidden = 0;
+      for (let t = 0; t < 6; t++) {
+        if (xs[b][t] === vocab.size) {
+          hidden++;
+          expect(ys[b][t]).toBe(plain[b][t]);
+        } else {
+          expect(xs[b][t]).toBe(plain[b][t]);
+          expect(ys[b][t]).toBe(PAD);
+        }
+      }
+      expect(hidden).toBeGreaterThanOrEqual(1); // at least one per document
+    }
+    tf.dispose([x, y]);
   });
 });
