@@ -6,6 +6,7 @@
  *   charCrossEntropy     −(1/N) Σ log p(c_t | c_<t) in nats, PAD targets skipped
  *   sampleFromLogits     one draw from softmax(logits / temperature), optionally top-k
  *   generateDocuments    sample whole documents left to right from any next-character model
+ *   documentNats         nats per character of a sequence model on documents, in chunks
  *   fitBigram …          bigram counts with add-alpha smoothing (Shannon 1948; Laplace smoothing)
  *   initMLP / mlpLogits  an MLP over the last k characters (Bengio, Ducharme, Vincent & Jauvin,
  *                        "A Neural Probabilistic Language Model", 2003)
@@ -21,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { PAD, contextWindows, decode, type Vocabulary } from "./text";
+import { PAD, contextWindows, decode, documentBatch, maxContext, type Vocabulary } from "./text";
 
 // ---------------------------------------------------------------------------------------------
 // Loss and sampling (shared by stages 2 and 3)
@@ -141,6 +142,41 @@ export function generateDocuments(model: NextCharacterModel, vocab: Vocabulary, 
     const end = ids.indexOf(0, 1);
     return decode(vocab, ids.slice(1, end === -1 ? undefined : end));
   });
+}
+
+/** Options of {@link documentNats}. */
+export interface DocumentNatsOptions {
+  /** Documents per forward pass (default 64: logits [64, T, V] stay small for large V). */
+  batchSize?: number;
+  /** T (default: maxContext(documents)). */
+  contextLength?: number;
+}
+
+/**
+ * Nats per character of a sequence model on documents (lib/text documentBatch framing), run
+ * in chunks and weighted by the number of scored characters, so it equals one big batch.
+ * @param logitsOf ids [B, T] → logits [B, T, V] (e.g. an LSTM or a Transformer)
+ */
+export function documentNats(
+  logitsOf: (x: tf.Tensor2D) => tf.Tensor3D,
+  vocab: Vocabulary,
+  documents: readonly string[],
+  options: DocumentNatsOptions = {},
+): number {
+  const { batchSize = 64, contextLength = maxContext(documents) } = options;
+  assertInt(batchSize, "batchSize", 1);
+  let total = 0;
+  let count = 0;
+  for (let start = 0; start < documents.length; start += batchSize) {
+    const [nats, scored] = tf.tidy(() => {
+      const { x, y } = documentBatch(vocab, documents.slice(start, start + batchSize), contextLength);
+      const n = tf.sum(tf.cast(tf.notEqual(y, PAD), "float32"));
+      return [charCrossEntropy(logitsOf(x), y).dataSync()[0], n.dataSync()[0]];
+    });
+    total += nats * scored;
+    count += scored;
+  }
+  return total / count;
 }
 
 // ---------------------------------------------------------------------------------------------
