@@ -1,17 +1,17 @@
 /**
  * Denoising diffusion: a fixed forward process adds Gaussian noise step by step, a network
  * ε_θ learns to predict that noise, and the reverse process turns pure noise into data.
- * Taught in notebooks/06-diffusion.ipynb.
+ * Taught in notebooks/06-diffusion.ipynb (section numbers below).
  *
- *   linearSchedule, cosineSchedule   β_1..β_T and everything derived from them (float64)
- *   qSample                          x_t ~ q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), in one jump
- *   qPosterior                       q(x_{t−1} | x_t, x_0) = N(μ̃_t, β̃_t I)
- *   timeEmbedding                    sinusoidal embedding of t (Vaswani et al. 2017)
- *   createEpsMLP                     a small ε_θ(x_t, t): an MLP on [x_t, embedding(t)]
- *   diffusionLoss                    L_simple = E_{t, x_0, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
- *   pSample, pSampleLoop             ancestral sampling, one step of p_θ(x_{t−1} | x_t) and the loop
- *   ddimStep, ddimSampleLoop         DDIM sampling on a subsequence of the steps (η = 0: deterministic)
- *   inpaint                          fill the unknown pixels, keep the known ones (RePaint)
+ *   linearSchedule, cosineSchedule   β_1..β_T and everything derived from them (float64)         §1
+ *   qSample                          x_t ~ q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), in one jump    §2
+ *   qPosterior                       q(x_{t−1} | x_t, x_0) = N(μ̃_t, β̃_t I)                       §3
+ *   timeEmbedding                    sinusoidal embedding of t (Vaswani et al. 2017)              §4
+ *   createEpsMLP                     a small ε_θ(x_t, t): an MLP on [x_t, embedding(t)]           §4, §8
+ *   diffusionLoss                    L_simple = E_{t, x_0, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²   §4–5
+ *   pSample, pSampleLoop             ancestral sampling, one step of p_θ(x_{t−1} | x_t) and the loop   §3, §6
+ *   ddimStep, ddimSampleLoop         DDIM sampling on a subsequence of the steps (η = 0: deterministic)   §7
+ *   inpaint                          fill the unknown pixels, keep the known ones (RePaint)       §9
  *
  * Sources: J. Ho, A. Jain, P. Abbeel, "Denoising Diffusion Probabilistic Models" (2020):
  * equations (4), (6), (7), (11), (14) and Algorithms 1–2; A. Nichol & P. Dhariwal, "Improved
