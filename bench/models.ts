@@ -1,6 +1,6 @@
 /**
  * The course's models as benchmark train steps: one Adam step each, on synthetic data of the
- * course's shapes. bench/reference.py builds the same models in PyTorch, entry for entry.
+ * course's shapes. The VAE, DDPM and GAN are the lib models the notebooks train. bench/reference.py builds the same models in PyTorch, entry for entry.
  *
  * Adding a model (later stages register their real lib models here) is one entry in MODELS:
  *   { name, description, create: () => ({ step, dispose }) }
@@ -10,6 +10,10 @@
  * Letters: B batch, D features, Z latent, T context, H heads, V vocabulary.
  */
 import * as tf from "@tensorflow/tfjs";
+import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
+import { createGan, disposeGan, ganStep } from "../lib/gan";
+import { ringOfGaussians, twoMoons } from "../lib/toy-data";
+import { createVAE, vaeLoss } from "../lib/vae";
 
 export interface TrainStep {
   /** One optimiser step; returns the loss before the update (shape []). */
@@ -52,14 +56,6 @@ function params(layers: Linear[]): tf.Variable[] {
   return layers.flatMap((l) => [l.w, l.b]);
 }
 
-/** An MLP with ReLU between layers. @param x shape [B, sizes[0]] @returns [B, sizes.at(-1)] */
-function mlp(sizes: number[]): { layers: Linear[]; apply: (x: tf.Tensor2D) => tf.Tensor2D } {
-  const layers = sizes.slice(1).map((out, i) => linear(sizes[i], out));
-  const apply = (x: tf.Tensor2D): tf.Tensor2D =>
-    layers.reduce((h, layer, i) => applyLinear(layer, h, i < layers.length - 1 ? "relu" : "linear"), x);
-  return { layers, apply };
-}
-
 /** Runs `loss` under Adam on `vars`, returns the loss; everything else is freed. */
 function adamStep(optimizer: tf.Optimizer, vars: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
   return tf.tidy(() => optimizer.minimize(loss, true, vars) as tf.Scalar);
@@ -72,116 +68,59 @@ function disposeAll(vars: tf.Variable[], optimizers: tf.Optimizer[], others: tf.
 }
 
 // ---------------------------------------------------------------------------------------------
-// VAE (Kingma & Welling 2014): MLP 784-400-20, Bernoulli decoder, batch 128
+// The course's own models (lib/), same architectures as bench/reference.py builds in PyTorch.
 
+/** VAE (Kingma & Welling 2014), lib/vae.ts: MLP 784-400-20, Bernoulli decoder, batch 128. */
 function vae(): TrainStep {
-  const B = 128;
-  const D = 784;
-  const Z = 20;
-  const encoder = linear(D, 400);
-  const toZMean = linear(400, Z);
-  const toZLogVar = linear(400, Z);
-  const decoder = mlp([Z, 400, D]);
-  const vars = params([encoder, toZMean, toZLogVar, ...decoder.layers]);
+  const model = createVAE({ inputDim: 784, hiddenDims: [400], latentDim: 20 });
   const optimizer = tf.train.adam(1e-3);
   // Binarised "images": a fixed batch of Bernoulli(0.3) pixels.
-  const x = tf.tidy(() => tf.cast(tf.less(tf.randomUniform([B, D]), 0.3), "float32")) as tf.Tensor2D; // [B, D]
+  const x = tf.tidy(() => tf.cast(tf.less(tf.randomUniform([128, 784]), 0.3), "float32")) as tf.Tensor2D; // [B, D]
   return {
-    step: () =>
-      adamStep(optimizer, vars, () => {
-        const h = applyLinear(encoder, x, "relu"); // [B, 400]
-        const zMean = applyLinear(toZMean, h); // [B, Z]
-        const zLogVar = applyLinear(toZLogVar, h); // [B, Z]
-        // z = μ + σ·ε, σ = exp(½ log σ²)
-        const z = tf.add(zMean, tf.mul(tf.exp(tf.mul(0.5, zLogVar)), tf.randomNormal([B, Z]))) as tf.Tensor2D;
-        const logits = decoder.apply(z); // [B, D]
-        // −log p(x|z) = Σ BCE(logits, x);  KL(q‖N(0,I)) = −½ Σ (1 + log σ² − μ² − σ²)
-        const recon = tf.sum(bceWithLogits(x, logits));
-        const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.add(1, zLogVar), tf.add(tf.square(zMean), tf.exp(zLogVar)))));
-        return tf.div(tf.add(recon, kl), B) as tf.Scalar;
-      }),
-    dispose: () => disposeAll(vars, [optimizer], [x]),
+    step: () => adamStep(optimizer, model.variables, () => vaeLoss(model, x)),
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+      x.dispose();
+    },
   };
 }
 
-/** Elementwise binary cross-entropy from logits: max(l, 0) − l·x + log(1 + e^−|l|). */
-function bceWithLogits(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
-  return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-}
-
-// ---------------------------------------------------------------------------------------------
-// DDPM (Ho et al. 2020) on 2-D points: εθ(x_t, t) an MLP (2 + 16)-128-128-128-2, batch 1024
-
+/** DDPM (Ho et al. 2020), lib/diffusion.ts: εθ an MLP (2 + 16)-128-128-128-2 on two moons, batch 1024. */
 function ddpm(): TrainStep {
-  const B = 1024;
-  const steps = 1000; // diffusion steps T
-  const E = 16; // sinusoidal time-embedding size
-  const epsTheta = mlp([2 + E, 128, 128, 128, 2]);
-  const vars = params(epsTheta.layers);
+  const net = createEpsMLP({ dataDim: 2, hidden: [128, 128, 128], embedDim: 16 });
+  const schedule = linearSchedule(1000);
   const optimizer = tf.train.adam(1e-3);
-  // β_t linear in [1e-4, 0.02]; ᾱ_t = Π_{s≤t} (1 − β_s)
-  const alphaBarValues = new Float32Array(steps);
-  for (let t = 0, prod = 1; t < steps; t++) {
-    prod *= 1 - (1e-4 + ((0.02 - 1e-4) * t) / (steps - 1));
-    alphaBarValues[t] = prod;
-  }
-  const alphaBar = tf.tensor1d(alphaBarValues); // [T]
-  const freqs = tf.tensor1d(Array.from({ length: E / 2 }, (_, i) => Math.exp((-Math.log(10000) * i) / (E / 2)))); // [E/2]
-  // Data: two interleaved half-moons, fixed.
-  const x0 = tf.tidy(() => {
-    const angle = tf.mul(tf.randomUniform([B]), Math.PI);
-    const upper = tf.less(tf.randomUniform([B]), 0.5);
-    const px = tf.where(upper, tf.cos(angle), tf.sub(1, tf.cos(angle)));
-    const py = tf.where(upper, tf.sin(angle), tf.sub(0.5, tf.sin(angle)));
-    return tf.add(tf.stack([px, py], 1), tf.mul(0.05, tf.randomNormal([B, 2])));
-  }) as tf.Tensor2D; // [B, 2]
+  const x0 = twoMoons(1024, { seed: 0 }); // [B, 2]
   return {
-    step: () =>
-      adamStep(optimizer, vars, () => {
-        const t = tf.randomUniform([B], 0, steps, "int32"); // [B]
-        const eps = tf.randomNormal([B, 2]); // [B, 2]
-        const ab = tf.expandDims(tf.gather(alphaBar, t), 1); // [B, 1]
-        // q_sample: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε
-        const xT = tf.add(tf.mul(tf.sqrt(ab), x0), tf.mul(tf.sqrt(tf.sub(1, ab)), eps));
-        const angles = tf.mul(tf.expandDims(tf.cast(t, "float32"), 1), freqs); // [B, E/2]
-        const input = tf.concat([xT, tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D; // [B, 2 + E]
-        return tf.losses.meanSquaredError(eps, epsTheta.apply(input)) as tf.Scalar;
-      }),
-    dispose: () => disposeAll(vars, [optimizer], [alphaBar, freqs, x0]),
+    step: () => adamStep(optimizer, net.variables, () => diffusionLoss(net.epsTheta, x0, schedule)),
+    dispose: () => {
+      net.dispose();
+      optimizer.dispose();
+      x0.dispose();
+    },
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// GAN (Goodfellow et al. 2014) on a 2-D ring: G 2-128-128-2, D 2-128-128-1, batch 512.
-// One step = one discriminator update and one generator update (non-saturating loss).
-
+/**
+ * GAN (Goodfellow et al. 2014), lib/gan.ts, on a ring of Gaussians: G 2-128-128-2,
+ * D 2-128-128-1, batch 512. One step = one D update and one G update (non-saturating loss).
+ */
 function gan(): TrainStep {
-  const B = 512;
-  const generator = mlp([2, 128, 128, 2]);
-  const discriminator = mlp([2, 128, 128, 1]);
-  const gVars = params(generator.layers);
-  const dVars = params(discriminator.layers);
-  const gOptimizer = tf.train.adam(1e-3, 0.5);
-  const dOptimizer = tf.train.adam(1e-3, 0.5);
-  const sampleRing = (): tf.Tensor2D => {
-    const angle = tf.mul(tf.randomUniform([B]), 2 * Math.PI);
-    return tf.add(tf.stack([tf.cos(angle), tf.sin(angle)], 1), tf.mul(0.05, tf.randomNormal([B, 2]))) as tf.Tensor2D;
-  };
-  // −log σ(l) for real, −log(1 − σ(l)) for fake, as BCE with logits against labels 1 and 0.
-  const bce = (logits: tf.Tensor, label: number): tf.Scalar =>
-    tf.mean(bceWithLogits(tf.fill(logits.shape, label), logits)) as tf.Scalar;
+  const model = createGan({ dataDim: 2, zDim: 2, dLearningRate: 1e-3, gLearningRate: 1e-3, beta1: 0.5 });
+  // A few fixed real batches, cycled, so the step times the networks rather than data sampling.
+  const real = Array.from({ length: 8 }, (_, i) => ringOfGaussians(512, { seed: i + 1 })); // [B, 2] each
+  let i = 0;
   return {
     step: () =>
       tf.tidy(() => {
-        const real = sampleRing(); // [B, 2]
-        const fake = generator.apply(tf.randomNormal([B, 2])); // [B, 2], no gradient to G here
-        const dLoss = adamStep(dOptimizer, dVars, () =>
-          tf.add(bce(discriminator.apply(real), 1), bce(discriminator.apply(fake), 0)),
-        );
-        const gLoss = adamStep(gOptimizer, gVars, () => bce(discriminator.apply(generator.apply(tf.randomNormal([B, 2]))), 1));
-        return tf.add(dLoss, gLoss) as tf.Scalar;
+        const r = ganStep(model, real[i++ % real.length]);
+        return tf.add(r.dLoss, r.gLoss) as tf.Scalar;
       }),
-    dispose: () => disposeAll([...gVars, ...dVars], [gOptimizer, dOptimizer]),
+    dispose: () => {
+      disposeGan(model);
+      tf.dispose(real);
+    },
   };
 }
 
