@@ -1,6 +1,6 @@
 /**
  * The course's models as benchmark train steps: one Adam step each, on synthetic data of the
- * course's shapes. The VAE, DDPM and GAN are the lib models the notebooks train. bench/reference.py builds the same models in PyTorch, entry for entry.
+ * course's shapes. Every entry is the lib model the notebooks train. bench/reference.py builds the same models in PyTorch, entry for entry.
  *
  * Adding a model (later stages register their real lib models here) is one entry in MODELS:
  *   { name, description, create: () => ({ step, dispose }) }
@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGan, disposeGan, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
+import { disposeTransformer, initTransformer, transformerLoss } from "../lib/transformer";
 import { createVAE, vaeLoss } from "../lib/vae";
 
 export interface TrainStep {
@@ -33,38 +34,9 @@ export interface BenchModel {
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 
-interface Linear {
-  w: tf.Variable; // [in, out]
-  b: tf.Variable; // [out]
-}
-
-/** A fully connected layer, weights ~ U(±1/√in) as PyTorch's nn.Linear. */
-function linear(inDim: number, outDim: number): Linear {
-  const bound = 1 / Math.sqrt(inDim);
-  return tf.tidy(() => ({
-    w: tf.variable(tf.randomUniform([inDim, outDim], -bound, bound)),
-    b: tf.variable(tf.randomUniform([outDim], -bound, bound)),
-  }));
-}
-
-/** y = act(x·W + b), one fused kernel as tf.layers.dense uses. @param x shape [B, in] */
-function applyLinear(layer: Linear, x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: layer.w, bias: layer.b, activation }) as tf.Tensor2D;
-}
-
-function params(layers: Linear[]): tf.Variable[] {
-  return layers.flatMap((l) => [l.w, l.b]);
-}
-
 /** Runs `loss` under Adam on `vars`, returns the loss; everything else is freed. */
 function adamStep(optimizer: tf.Optimizer, vars: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
   return tf.tidy(() => optimizer.minimize(loss, true, vars) as tf.Scalar);
-}
-
-function disposeAll(vars: tf.Variable[], optimizers: tf.Optimizer[], others: tf.Tensor[] = []): void {
-  tf.dispose(vars);
-  tf.dispose(others);
-  for (const o of optimizers) o.dispose();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,63 +96,17 @@ function gan(): TrainStep {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tiny GPT (Radford et al. 2018; as minGPT): 4 pre-norm blocks, D 128, H 4, T 64, V 65, batch 32
-
+/**
+ * Tiny GPT (Radford et al. 2018; as minGPT), lib/transformer.ts: 4 pre-norm blocks, D 128, H 4,
+ * T 64, V 65, learned positions, batch 32, on random windows of a fixed synthetic corpus.
+ */
 function gpt(): TrainStep {
   const B = 32;
   const T = 64;
-  const D = 128;
-  const H = 4;
   const V = 65;
-  const L = 4;
-  const hs = D / H;
-  const tokenEmbedding = tf.tidy(() => tf.variable(tf.mul(0.02, tf.randomNormal([V, D])))); // [V, D]
-  const positionEmbedding = tf.tidy(() => tf.variable(tf.mul(0.02, tf.randomNormal([T, D])))); // [T, D]
-  const norm = () => tf.tidy(() => ({ g: tf.variable(tf.ones([D])), b: tf.variable(tf.zeros([D])) }));
-  const blocks = Array.from({ length: L }, () => ({
-    ln1: norm(),
-    qkv: linear(D, 3 * D),
-    proj: linear(D, D),
-    ln2: norm(),
-    fc: linear(D, 4 * D),
-    fcOut: linear(4 * D, D),
-  }));
-  const lnF = norm();
-  const head = linear(D, V);
-  const vars = [
-    tokenEmbedding,
-    positionEmbedding,
-    ...blocks.flatMap((bl) => [bl.ln1.g, bl.ln1.b, bl.ln2.g, bl.ln2.b, ...params([bl.qkv, bl.proj, bl.fc, bl.fcOut])]),
-    lnF.g,
-    lnF.b,
-    ...params([head]),
-  ];
+  const model = initTransformer({ vocabSize: V, contextLength: T, dModel: 128, heads: 4, layers: 4, positions: "learned" });
   const optimizer = tf.train.adam(3e-4);
-  // Causal mask: 0 where key s ≤ query t, −1e9 after.
-  const mask = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9)); // [T, T]
-  // A fixed synthetic corpus over V characters; batches are random windows of it.
   const corpus = Int32Array.from({ length: 20_000 }, (_, i) => (i * 7 + Math.floor(Math.random() * 3)) % V);
-
-  const layerNorm = (x: tf.Tensor2D, p: { g: tf.Variable; b: tf.Variable }): tf.Tensor2D => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), p.g), p.b) as tf.Tensor2D;
-  };
-  // GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³)))
-  const gelu = (x: tf.Tensor2D): tf.Tensor2D =>
-    tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
-  const toHeads = (x: tf.Tensor2D): tf.Tensor4D => tf.transpose(tf.reshape(x, [B, T, H, hs]), [0, 2, 1, 3]); // [B, H, T, hs]
-
-  const attention = (x: tf.Tensor2D, bl: (typeof blocks)[number]): tf.Tensor2D => {
-    const qkv = applyLinear(bl.qkv, x); // [B·T, 3D]
-    const [q, k, v] = tf.split(qkv, 3, 1).map((part) => toHeads(part as tf.Tensor2D)); // [B, H, T, hs]
-    // softmax(q·kᵀ/√hs + mask)·v
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)), mask); // [B, H, T, T]
-    const y = tf.matMul(tf.softmax(scores), v); // [B, H, T, hs]
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, D]) as tf.Tensor2D; // [B·T, D]
-    return applyLinear(bl.proj, merged);
-  };
-
   return {
     step: () => {
       const inputs = new Int32Array(B * T);
@@ -191,25 +117,17 @@ function gpt(): TrainStep {
         targets.set(corpus.subarray(start + 1, start + T + 1), b * T);
       }
       return tf.tidy(() => {
-        const idx = tf.tensor1d(inputs, "int32"); // [B·T]
-        const labels = tf.oneHot(tf.tensor1d(targets, "int32"), V); // [B·T, V]
-        return adamStep(optimizer, vars, () => {
-          const tok = tf.reshape(tf.gather(tokenEmbedding, idx), [B, T, D]); // [B, T, D]
-          let x = tf.reshape(tf.add(tok, positionEmbedding), [B * T, D]) as tf.Tensor2D; // [B·T, D]
-          for (const bl of blocks) {
-            x = tf.add(x, attention(layerNorm(x, bl.ln1), bl));
-            x = tf.add(x, applyLinear(bl.fcOut, gelu(applyLinear(bl.fc, layerNorm(x, bl.ln2)))));
-          }
-          const logits = applyLinear(head, layerNorm(x, lnF)); // [B·T, V]
-          return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-        });
+        const x = tf.tensor2d(inputs, [B, T], "int32"); // [B, T]
+        const y = tf.tensor2d(targets, [B, T], "int32"); // [B, T]
+        return adamStep(optimizer, model.variables, () => transformerLoss(model, x, y));
       });
     },
-    dispose: () => disposeAll(vars, [optimizer], [mask]),
+    dispose: () => {
+      disposeTransformer(model);
+      optimizer.dispose();
+    },
   };
 }
-
-// ---------------------------------------------------------------------------------------------
 
 export const MODELS: BenchModel[] = [
   { name: "vae-mlp", description: "MLP VAE 784-400-20, batch 128, Adam", create: vae },
