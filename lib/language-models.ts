@@ -350,7 +350,19 @@ export function createLSTM(options: LSTMOptions): tf.Sequential {
   assertInt(V, "vocabSize", 2);
   const model = tf.sequential();
   model.add(tf.layers.embedding({ inputDim: V, outputDim: E, inputShape: [null] as unknown as number[] }));
-  model.add(tf.layers.lstm({ units: Hd, returnSequences: true }));
+  // The recurrent kernel [Hd, 4·Hd] gets Keras's orthogonal initialiser, for which tfjs warns on
+  // stderr about "slowness" above 2000 elements; at these sizes it takes milliseconds, so that one
+  // warning is dropped (it would show in the notebook as a red error box). Others pass through.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("Orthogonal initializer is being called")) return;
+    warn(...args);
+  };
+  try {
+    model.add(tf.layers.lstm({ units: Hd, returnSequences: true }));
+  } finally {
+    console.warn = warn;
+  }
   model.add(tf.layers.dense({ units: V }));
   return model;
 }
