@@ -173,6 +173,25 @@ function leastSquares(X: number[][], y: number[], name: string): number[] {
   return beta;
 }
 
+/**
+ * Solves the square system A z = b by Gaussian elimination with partial pivoting (used for
+ * normal equations, e.g. by exercise 01.4).
+ * @param A shape [K, K]
+ * @param b shape [K]
+ * @returns z, shape [K]
+ */
+export function solveLinearSystem(A: number[][], b: number[]): number[] {
+  const K = b.length;
+  if (!Array.isArray(A) || A.length !== K || A.some((row) => !Array.isArray(row) || row.length !== K)) {
+    throw new Error(`A must be a square [${K}, ${K}] matrix to match b (length ${K})`);
+  }
+  assertFinite(b, "b");
+  A.forEach((row, i) => assertFinite(row, `A[${i}]`));
+  const z = solve(A, b);
+  if (z === null) throw new Error("A is singular: the columns of X are linearly dependent");
+  return z;
+}
+
 /** Solves A z = b (A square) by Gaussian elimination with partial pivoting; null if singular. */
 function solve(A: number[][], b: number[]): number[] | null {
   const K = b.length;

@@ -11,6 +11,7 @@
  * Shapes: T series length, p AR order, n values drawn.
  */
 import { assertFinite, assertInt } from "../lib/assert";
+import { solveLinearSystem } from "../lib/autoregression";
 
 /** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
 export interface ARParams {
@@ -18,38 +19,6 @@ export interface ARParams {
   intercept: number;
   /** phi_1..phi_p; phi[0] multiplies x_{t−1}; shape [p]. */
   phi: number[];
-}
-
-/**
- * Given, not an exercise: solves the square system A z = b by Gaussian elimination with partial
- * pivoting (what `fitARLeastSquares` needs for its normal equations).
- * @param A shape [K, K]
- * @param b shape [K]
- * @returns z, shape [K]
- */
-export function solveLinearSystem(A: number[][], b: number[]): number[] {
-  const K = b.length;
-  if (A.length !== K || A.some((row) => row.length !== K)) {
-    throw new Error(`A must be a square [${K}, ${K}] matrix to match b (length ${K})`);
-  }
-  const M = A.map((row, i) => [...row, b[i]]); // [K, K + 1], the augmented matrix
-  for (let j = 0; j < K; j++) {
-    let pivot = j;
-    for (let i = j + 1; i < K; i++) if (Math.abs(M[i][j]) > Math.abs(M[pivot][j])) pivot = i;
-    if (Math.abs(M[pivot][j]) < 1e-12) throw new Error("A is singular: the columns of X are linearly dependent");
-    [M[j], M[pivot]] = [M[pivot], M[j]];
-    for (let i = j + 1; i < K; i++) {
-      const f = M[i][j] / M[j][j];
-      for (let c = j; c <= K; c++) M[i][c] -= f * M[j][c];
-    }
-  }
-  const z = new Array<number>(K).fill(0);
-  for (let j = K - 1; j >= 0; j--) {
-    let s = M[j][K];
-    for (let c = j + 1; c < K; c++) s -= M[j][c] * z[c];
-    z[j] = s / M[j][j];
-  }
-  return z;
 }
 
 /**
