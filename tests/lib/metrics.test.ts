@@ -1,0 +1,171 @@
+// lib/metrics.ts: FID and KID against scipy/numpy (tests/reference/metrics_reference.py →
+// metrics.json) on synthetic features; FID against the Gaussian closed form; the Jacobi square
+// root; diversity; likelihood units; the classifier's shapes, training, checkpoint and leaks.
+import * as tf from "@tensorflow/tfjs";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { selectBackend } from "../../lib/backend";
+import {
+  conditionalAccuracy,
+  createDigitClassifier,
+  featureStats,
+  fid,
+  frechetDistance,
+  kid,
+  likelihoodUnits,
+  loadOrTrainClassifier,
+  perClassSubset,
+  sampleDiversity,
+  sqrtmSymmetric,
+  symmetricEigen,
+  trainDigitClassifier,
+  type Matrix,
+} from "../../lib/metrics";
+import { seed, unseed } from "../../lib/random";
+import { expectClose } from "../helpers/close";
+
+const ref = JSON.parse(fs.readFileSync("tests/reference/metrics.json", "utf8"));
+const X: Matrix = ref.X;
+const Y: Matrix = ref.Y;
+
+beforeAll(async () => {
+  await selectBackend({ quiet: true });
+});
+afterEach(() => unseed());
+
+const matMul = (A: Matrix, B: Matrix) => A.map((r) => B[0].map((_, j) => r.reduce((s, a, k) => s + a * B[k][j], 0)));
+
+describe("symmetric matrices", () => {
+  it("Jacobi eigenpairs reconstruct A and match the known spectrum", () => {
+    // [[2, 1], [1, 2]] has eigenvalues 1 and 3
+    const { values } = symmetricEigen([[2, 1], [1, 2]]);
+    expectClose(values.slice().sort(), [1, 3], { atol: 1e-12 });
+    const S = featureStats(X).sigma;
+    const { values: l, vectors: V } = symmetricEigen(S);
+    const rebuilt = matMul(matMul(V, l.map((li, i) => l.map((_, j) => (i === j ? li : 0)))), V[0].map((_, j) => V.map((r) => r[j])));
+    expectClose(rebuilt, S, { rtol: 1e-10, atol: 1e-10 });
+  });
+  it("sqrtmSymmetric squares back to A and matches scipy.linalg.sqrtm", () => {
+    const S = featureStats(X).sigma;
+    const R = sqrtmSymmetric(S);
+    expectClose(matMul(R, R), S, { rtol: 1e-9, atol: 1e-9 });
+    expectClose(R, ref.sqrtmS, { rtol: 1e-8, atol: 1e-8 });
+    expectClose(sqrtmSymmetric([[4, 0], [0, 9]]), [[2, 0], [0, 3]], { atol: 1e-12 });
+  });
+});
+
+describe("FID", () => {
+  it("matches scipy on correlated synthetic features", () => {
+    expectClose(fid(X, Y), ref.fid, { rtol: 1e-8 });
+    const tx = tf.tensor2d(X);
+    const ty = tf.tensor2d(Y);
+    expectClose(fid(tx, ty), ref.fid, { rtol: 1e-5 }); // float32 features
+    tf.dispose([tx, ty]);
+  });
+  it("is 0 against itself and ‖δ‖² against a shifted copy (same Σ)", () => {
+    expect(fid(X, X)).toBeLessThan(1e-9);
+    const delta = [1, -2, 0.5, 3];
+    const shifted = X.map((r) => r.map((v, j) => v + delta[j]));
+    expectClose(fid(X, shifted), 1 + 4 + 0.25 + 9, { rtol: 1e-9 });
+  });
+  it("matches the closed form for Gaussians: diagonal Σ gives Σᵢ (√aᵢ − √bᵢ)² + ‖μ₁ − μ₂‖²", () => {
+    const a = [1, 4, 9];
+    const b = [4, 1, 16];
+    const diag = (v: number[]) => v.map((x, i) => v.map((_, j) => (i === j ? x : 0)));
+    const d = frechetDistance({ mu: [0, 0, 0], sigma: diag(a) }, { mu: [1, 2, 0], sigma: diag(b) });
+    // (1 − 2)² + (2 − 1)² + (3 − 4)² = 3, plus 1 + 4 = 5
+    expectClose(d, 8, { rtol: 1e-10 });
+  });
+  it("uses the matrix square root, not Σ₁Σ₂ or the entrywise root (non-commuting case)", () => {
+    const s1 = [[2, 1], [1, 2]];
+    const s2 = [[1, 0], [0, 4]];
+    // Tr((Σ₁Σ₂)^½) = √(Tr(Σ₁Σ₂) + 2√det(Σ₁Σ₂)) for 2×2: Σ₁Σ₂ = [[2, 4], [1, 8]], tr 10, det 12
+    const expected = 4 + 5 - 2 * Math.sqrt(10 + 2 * Math.sqrt(12));
+    expectClose(frechetDistance({ mu: [0, 0], sigma: s1 }, { mu: [0, 0], sigma: s2 }), expected, { rtol: 1e-10 });
+  });
+  it("says what is wrong with bad input", () => {
+    expect(() => featureStats([[1, 2]])).toThrow(/at least 2 rows/);
+    expect(() => frechetDistance(featureStats(X), { mu: [0], sigma: [[1]] })).toThrow(/4 and 1 features/);
+  });
+});
+
+describe("KID", () => {
+  it("matches numpy, is ≈ 0 against itself and grows with a shift", () => {
+    const tx = tf.tensor2d(X);
+    const ty = tf.tensor2d(Y);
+    const before = tf.memory().numTensors;
+    expectClose(kid(tx, ty), ref.kid, { rtol: 1e-4 });
+    expectClose(kid(tx, tx), ref.kidSelf, { rtol: 1e-3, atol: 1e-3 });
+    expect(tf.memory().numTensors).toBe(before);
+    seed(3);
+    const z = tf.randomNormal([200, 4]) as tf.Tensor2D;
+    const z2 = tf.randomNormal([200, 4]) as tf.Tensor2D;
+    const zs = z2.add(1) as tf.Tensor2D;
+    expect(Math.abs(kid(z, z2))).toBeLessThan(0.15);
+    expect(kid(z, zs)).toBeGreaterThan(1);
+    tf.dispose([tx, ty, z, z2, zs]);
+  });
+  it("rejects mismatched feature sizes", () => {
+    const a = tf.zeros([4, 3]) as tf.Tensor2D;
+    const b = tf.zeros([4, 2]) as tf.Tensor2D;
+    expect(() => kid(a, b)).toThrow(/fake/);
+    tf.dispose([a, b]);
+  });
+});
+
+describe("diversity and units", () => {
+  it("sampleDiversity is the mean pairwise distance (numpy) and 0 for a collapsed set", () => {
+    const tx = tf.tensor2d(X);
+    expectClose(sampleDiversity(tx), ref.diversityX, { rtol: 1e-4 });
+    const same = tf.ones([5, 3]) as tf.Tensor2D;
+    expectClose(sampleDiversity(same), 0, { atol: 1e-6 });
+    tf.dispose([tx, same]);
+  });
+  it("likelihoodUnits: 784·ln 2 nats per image is 1 bit/dim", () => {
+    const u = likelihoodUnits(784 * Math.LN2, 784);
+    expectClose([u.natsPerDim, u.bitsPerDim], [Math.LN2, 1], { rtol: 1e-12 });
+  });
+  it("perClassSubset picks k per class, seeded", () => {
+    const labels = Array.from({ length: 100 }, (_, i) => i % 10);
+    const s = perClassSubset(labels, 3, 1);
+    expect(s.length).toBe(30);
+    expect(new Set(s.map((i) => labels[i])).size).toBe(10);
+    expect(perClassSubset(labels, 3, 1)).toEqual(s);
+  });
+});
+
+describe("digit classifier", () => {
+  it("has the documented shapes, learns a separable toy task, checkpoints and does not leak", async () => {
+    seed(0);
+    // two classes told apart by which half of the 8 "pixels" is lit
+    const n = 64;
+    const labelsArr = Array.from({ length: n }, (_, i) => i % 2);
+    const images = tf.tensor2d(labelsArr.map((c) => Array.from({ length: 8 }, (_, j) => ((j < 4) === (c === 0) ? 1 : 0) + 0.1 * Math.random()))) as tf.Tensor2D;
+    const labels = tf.tensor1d(labelsArr, "int32");
+    const clf = createDigitClassifier({ inputDim: 8, hidden: [16, 6] });
+    const f = clf.features(images);
+    expect(f.shape).toEqual([n, 6]);
+    const lg = clf.logits(images);
+    expect(lg.shape).toEqual([n, 10]);
+    tf.dispose([f, lg]);
+    const before = tf.memory().numTensors;
+    trainDigitClassifier(clf, { images, labels }, { steps: 150, batchSize: 32, learningRate: 1e-2 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(conditionalAccuracy(clf, images, labelsArr)).toBe(1);
+    expect(() => clf.features(tf.zeros([2, 7]) as tf.Tensor2D)).toThrow(/x/);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "metrics-"));
+    const first = await loadOrTrainClassifier(dir, { images, labels }, { inputDim: 8, hidden: [16, 6], steps: 100, batchSize: 32, learningRate: 1e-2 });
+    expect(first.trained).toBe(true);
+    const second = await loadOrTrainClassifier(dir, { images, labels }, { inputDim: 8, hidden: [16, 6] });
+    expect(second.trained).toBe(false);
+    const a = first.classifier.logits(images);
+    const b = second.classifier.logits(images);
+    expectClose(b, a, { rtol: 1e-6, atol: 1e-6 });
+    tf.dispose([a, b, images, labels]);
+    [clf, first.classifier, second.classifier].forEach((c) => c.dispose());
+    fs.rmSync(dir, { recursive: true });
+  });
+});
