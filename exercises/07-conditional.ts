@@ -1,0 +1,71 @@
+/**
+ * Stage 07 exercises: classifier-free guidance and the scoreboard's distances
+ * (notebooks/07-conditional-generation.ipynb, "Your turn").
+ * Replace each `throw new Error("TODO ...")` with your code, then run `npm run check -- 07`
+ * (or `await checkExercises("07")` in the notebook). The library's versions (lib/conditional.ts
+ * guidedEps, lib/metrics.ts frechetDistance and kid) do the same with more checks.
+ *
+ * Shapes: B batch, D data features, N, M set sizes, F features.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { assertShape } from "../lib/assert";
+import { symmetricEigen, sqrtmSymmetric, type FeatureStats } from "../lib/metrics";
+
+/**
+ * 07.1 Classifier-free guidance (Ho & Salimans 2021): one network predicts the noise with the
+ * class (ε_cond) and without it (ε_uncond); sampling uses
+ *
+ *   ε̂ = ε_uncond + w·(ε_cond − ε_uncond)
+ *
+ * so w = 0 is the unconditional model, w = 1 the conditional one, and w > 1 pushes further in
+ * the direction "more like the class".
+ *
+ * Hint: `.sub`, `.mul(w)` and `.add` on tensors; check that the two shapes agree with
+ * `assertShape` and work inside `tf.tidy`.
+ *
+ * @param epsCond ε_θ(x_t, c), shape [B, D]
+ * @param epsUncond ε_θ(x_t, ∅), shape [B, D]
+ * @param w guidance scale
+ * @returns ε̂, shape [B, D]
+ */
+export function guidedEps(epsCond: tf.Tensor2D, epsUncond: tf.Tensor2D, w: number): tf.Tensor2D {
+  throw new Error("TODO 07.1: return ε_uncond + w·(ε_cond − ε_uncond)");
+}
+
+/**
+ * 07.2 The Fréchet distance between two Gaussians fitted to feature sets (the "F" of FID):
+ *
+ *   d² = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½)
+ *
+ * (Σ₁Σ₂)^½ is a matrix square root, not the entrywise one. Σ₁Σ₂ is not symmetric, but it has
+ * the same eigenvalues as the symmetric M = Σ₁^½ Σ₂ Σ₁^½, so Tr((Σ₁Σ₂)^½) = Σᵢ √λᵢ(M).
+ *
+ * Hint: `sqrtmSymmetric(Σ₁)` (lib/metrics.ts) gives Σ₁^½; multiply the plain matrices with two
+ * loops; `symmetricEigen(M).values` gives the λᵢ (symmetrise M first: (M + Mᵀ)/2).
+ *
+ * @param a μ₁ (length F) and Σ₁ (F × F), plain numbers
+ * @param b μ₂ and Σ₂
+ * @returns d², a number ≥ 0
+ */
+export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
+  throw new Error("TODO 07.2: return ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½), with the matrix square root");
+}
+
+/**
+ * 07.3 KID (Bińkowski et al. 2018): the unbiased squared MMD between two feature sets with the
+ * cubic polynomial kernel k(x, y) = (xᵀy/F + 1)³:
+ *
+ *   KID = 1/(N(N−1)) Σ_{i≠j} k(xᵢ, xⱼ) + 1/(M(M−1)) Σ_{i≠j} k(yᵢ, yⱼ) − 2/(NM) Σ_{i,j} k(xᵢ, yⱼ)
+ *
+ * The within-set sums leave out i = j (that is what makes it unbiased).
+ *
+ * Hint: `tf.matMul(x, y, false, true)` is all the xᵢᵀyⱼ at once; the diagonal of a square
+ * kernel matrix is `k.mul(tf.eye(N)).sum()`; end with `.dataSync()[0]` and dispose.
+ *
+ * @param real shape [N, F]
+ * @param fake shape [M, F]
+ * @returns KID, a number (can be slightly negative)
+ */
+export function kid(real: tf.Tensor2D, fake: tf.Tensor2D): number {
+  throw new Error("TODO 07.3: return the unbiased MMD² with k(x, y) = (xᵀy/F + 1)³");
+}
