@@ -137,8 +137,9 @@ export interface MultiHeadAttentionVariables extends MultiHeadAttentionParams {
 export function initMultiHeadAttention(D: number, outScale = 1): MultiHeadAttentionVariables {
   assertInt(D, "D", 1);
   const bound = 1 / Math.sqrt(D);
-  const w = (scale = 1) => tf.variable(tf.randomUniform([D, D], -bound * scale, bound * scale) as tf.Tensor2D); // [D, D]
-  const b = () => tf.variable(tf.zeros([D]) as tf.Tensor1D); // [D]
+  // tf.tidy frees each initial value; the variable keeps its own reference to the data.
+  const w = (scale = 1) => tf.tidy(() => tf.variable(tf.randomUniform([D, D], -bound * scale, bound * scale) as tf.Tensor2D)); // [D, D]
+  const b = () => tf.tidy(() => tf.variable(tf.zeros([D]) as tf.Tensor1D)); // [D]
   return { wQ: w(), wK: w(), wV: w(), wO: w(outScale), bQ: b(), bK: b(), bV: b(), bO: b() };
 }
 

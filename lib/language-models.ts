@@ -285,11 +285,12 @@ export function initMLP(options: MLPOptions): MLPModel {
   assertInt(k, "contextSize", 1);
   const uniform = (shape: number[], fanIn: number, scale = 1) =>
     tf.randomUniform(shape, -scale / Math.sqrt(fanIn), scale / Math.sqrt(fanIn));
-  const embedding = tf.variable(tf.randomNormal([V, E]) as tf.Tensor2D); // [V, E]
-  const w1 = tf.variable(uniform([k * E, Hd], k * E) as tf.Tensor2D); // [k·E, Hd]
-  const b1 = tf.variable(tf.zeros([Hd]) as tf.Tensor1D); // [Hd]
-  const w2 = tf.variable(uniform([Hd, V], Hd, 0.1) as tf.Tensor2D); // [Hd, V]
-  const b2 = tf.variable(tf.zeros([V]) as tf.Tensor1D); // [V]
+  // Each initial value is made inside tf.tidy, which frees it; the variable keeps the data.
+  const embedding = tf.tidy(() => tf.variable(tf.randomNormal([V, E]) as tf.Tensor2D)); // [V, E]
+  const w1 = tf.tidy(() => tf.variable(uniform([k * E, Hd], k * E) as tf.Tensor2D)); // [k·E, Hd]
+  const b1 = tf.tidy(() => tf.variable(tf.zeros([Hd]) as tf.Tensor1D)); // [Hd]
+  const w2 = tf.tidy(() => tf.variable(uniform([Hd, V], Hd, 0.1) as tf.Tensor2D)); // [Hd, V]
+  const b2 = tf.tidy(() => tf.variable(tf.zeros([V]) as tf.Tensor1D)); // [V]
   return { contextSize: k, embedding, w1, b1, w2, b2, variables: [embedding, w1, b1, w2, b2] };
 }
 

@@ -120,15 +120,17 @@ export function initTransformer(options: TransformerConfig): Transformer {
   assertInt(mlpRatio, "mlpRatio", 1);
   if (D % H !== 0) throw new Error(`dModel = ${D} must be divisible by heads = ${H}`);
   const residualScale = 1 / Math.sqrt(2 * L);
+  // Each initial value is made inside tf.tidy, which frees it; the variable keeps the data.
+  const variable = <R extends tf.Rank>(make: () => tf.Tensor<R>): tf.Variable<R> => tf.tidy(() => tf.variable(make()));
   const uniform = (rows: number, cols: number, scale = 1) =>
-    tf.variable(tf.randomUniform([rows, cols], -scale / Math.sqrt(rows), scale / Math.sqrt(rows)) as tf.Tensor2D);
-  const zeros = (n: number) => tf.variable(tf.zeros([n]) as tf.Tensor1D);
-  const norm = (): Norm => ({ gamma: tf.variable(tf.ones([D]) as tf.Tensor1D), beta: zeros(D) });
+    variable(() => tf.randomUniform([rows, cols], -scale / Math.sqrt(rows), scale / Math.sqrt(rows)) as tf.Tensor2D);
+  const zeros = (n: number) => variable(() => tf.zeros([n]) as tf.Tensor1D);
+  const norm = (): Norm => ({ gamma: variable(() => tf.ones([D]) as tf.Tensor1D), beta: zeros(D) });
 
-  const tokenEmbedding = tf.variable(tf.randomNormal([V + (config.maskToken ? 1 : 0), D]) as tf.Tensor2D); // [V(+1), D]
+  const tokenEmbedding = variable(() => tf.randomNormal([V + (config.maskToken ? 1 : 0), D]) as tf.Tensor2D); // [V(+1), D]
   const positionEmbedding =
     config.positions === "learned"
-      ? tf.variable(tf.randomNormal([T, D], 0, 0.02) as tf.Tensor2D) // [T, D]
+      ? variable(() => tf.randomNormal([T, D], 0, 0.02) as tf.Tensor2D) // [T, D]
       : positionalEncoding(T, D); // [T, D]
   const blocks: Block[] = Array.from({ length: L }, () => ({
     norm1: norm(),

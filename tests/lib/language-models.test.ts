@@ -155,3 +155,13 @@ describe("LSTM (tf.layers)", () => {
     opt.dispose();
   });
 });
+
+describe("initMLP", () => {
+  it("creates exactly its five variables (initial values are freed)", () => {
+    const before = tf.memory().numTensors;
+    const model = initMLP({ vocabSize: 7, contextSize: 2, embeddingSize: 4, hiddenSize: 8 });
+    expect(tf.memory().numTensors - before).toBe(5);
+    tf.dispose([model.embedding, model.w1, model.b1, model.w2, model.b2]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

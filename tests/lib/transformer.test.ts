@@ -136,3 +136,17 @@ describe("training and generate", () => {
     disposeTransformer(model);
   });
 });
+
+describe("initTransformer / disposeTransformer", () => {
+  it("leave no tensors behind (initial values are freed, dispose frees the rest)", () => {
+    for (const positions of ["learned", "sinusoidal"] as const) {
+      const before = tf.memory().numTensors;
+      const model = initTransformer({ vocabSize: 11, contextLength: 8, dModel: 16, heads: 2, layers: 2, positions });
+      const created = tf.memory().numTensors - before;
+      // The variables, plus the causal mask and (sinusoidal) the position table.
+      expect(created).toBe(model.variables.length + 1 + (positions === "sinusoidal" ? 1 : 0));
+      disposeTransformer(model);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});
