@@ -10,6 +10,7 @@
  * Letters: B batch, D features, Z latent, T context, H heads, V vocabulary.
  */
 import * as tf from "@tensorflow/tfjs";
+import { adam } from "../lib/optimizers";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGan, disposeGan, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
@@ -45,7 +46,7 @@ function adamStep(optimizer: tf.Optimizer, vars: tf.Variable[], loss: () => tf.S
 /** VAE (Kingma & Welling 2014), lib/vae.ts: MLP 784-400-20, Bernoulli decoder, batch 128. */
 function vae(): TrainStep {
   const model = createVAE({ inputDim: 784, hiddenDims: [400], latentDim: 20 });
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = adam(1e-3);
   // Binarised "images": a fixed batch of Bernoulli(0.3) pixels.
   const x = tf.tidy(() => tf.cast(tf.less(tf.randomUniform([128, 784]), 0.3), "float32")) as tf.Tensor2D; // [B, D]
   return {
@@ -62,7 +63,7 @@ function vae(): TrainStep {
 function ddpm(): TrainStep {
   const net = createEpsMLP({ dataDim: 2, hidden: [128, 128, 128], embedDim: 16 });
   const schedule = linearSchedule(1000);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = adam(1e-3);
   const x0 = twoMoons(1024, { seed: 0 }); // [B, 2]
   return {
     step: () => adamStep(optimizer, net.variables, () => diffusionLoss(net.epsTheta, x0, schedule)),
@@ -105,7 +106,7 @@ function gpt(): TrainStep {
   const T = 64;
   const V = 65;
   const model = initTransformer({ vocabSize: V, contextLength: T, dModel: 128, heads: 4, layers: 4, positions: "learned" });
-  const optimizer = tf.train.adam(3e-4);
+  const optimizer = adam(3e-4);
   const corpus = Int32Array.from({ length: 20_000 }, (_, i) => (i * 7 + Math.floor(Math.random() * 3)) % V);
   return {
     step: () => {

@@ -25,6 +25,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
+import { adam } from "./optimizers";
 
 // ---------------------------------------------------------------------------------------------
 // Stable losses from logits
@@ -236,8 +237,8 @@ export function createGan(options: GanOptions = {}): Gan {
   return {
     generator,
     discriminator,
-    dOptimizer: tf.train.adam(dLearningRate, beta1),
-    gOptimizer: tf.train.adam(gLearningRate, beta1),
+    dOptimizer: adam(dLearningRate, beta1),
+    gOptimizer: adam(gLearningRate, beta1),
     zDim,
   };
 }

@@ -15,7 +15,10 @@
  *       the matMul kernel; Slice and SplitV (wasm copies the whole input first); Concat and
  *       GatherV2 (per-row subarrays); Identity (copies; the cpu backend shares, as here);
  *       Pow with exponent 2, 3 or 4 (powf) as products; Tanh (scalar libm) through the
- *       vectorised Sigmoid.
+ *       vectorised Sigmoid; Sin and Cos (scalar libm, 5x slower than JavaScript's Math.sin).
+ *   wasm and cpu CourseAdamUpdate   the course's own kernel: one variable's whole Adam update
+ *       (lib/optimizers.ts) in one pass, in place of ~12 elementwise kernels per variable.
+ *       A loop over the arrays, or the BLAS addon's compiled loop when it is built.
  *   wasm and cpu BatchMatMul, _FusedMatMul through a system BLAS   only when the optional
  *       native addon (native/blas-matmul, cblas_sgemm over OpenBLAS) has been built; it reads
  *       and writes the backends' own memory (wasm heap views, cpu typed arrays) without
@@ -66,9 +69,28 @@ interface BlasAddon {
     activation: number,
     alpha: number,
   ): void;
+  /** One Adam step over n entries, written to the out arrays (blas_matmul.c, adam). */
+  adam(
+    value: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    outValue: Float32Array,
+    outM: Float32Array,
+    outV: Float32Array,
+    beta1: number,
+    beta2: number,
+    learningRate: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
   /** "OpenBLAS 0.3.21 ..." */
   config(): string;
 }
+
+/** The kernel lib/optimizers.ts runs for one variable's Adam update, where it is registered. */
+export const ADAM_UPDATE_KERNEL = "CourseAdamUpdate";
 
 const done = new Set<string>();
 let blas: BlasAddon | null | undefined;
@@ -96,7 +118,10 @@ export function registerCourseKernels(tfjsName: string): void {
     replaceKernel("Identity", "wasm", () => wasmIdentity);
     replaceKernel("Pow", "wasm", (original) => (args) => wasmPowInteger(args) ?? original(args));
     replaceKernel("Tanh", "wasm", (original) => (args) => wasmTanh(args) ?? original(args));
+    replaceKernel("Sin", "wasm", (original) => (args) => wasmUnaryMath(args, Math.sin) ?? original(args));
+    replaceKernel("Cos", "wasm", (original) => (args) => wasmUnaryMath(args, Math.cos) ?? original(args));
   }
+  if (tfjsName === "wasm" || tfjsName === "cpu") addKernel(ADAM_UPDATE_KERNEL, tfjsName, adamUpdateKernel(tfjsName));
   if ((tfjsName === "wasm" || tfjsName === "cpu") && loadBlas() !== null) {
     replaceKernel("BatchMatMul", tfjsName, blasMatMul(tfjsName));
     replaceKernel("_FusedMatMul", tfjsName, blasMatMul(tfjsName));
@@ -436,6 +461,18 @@ function wasmPowInteger(args: KernelArgs): TensorInfo | null {
   return out;
 }
 
+/** out[i] = f(x[i]) for a float32 x, in JavaScript (Math.sin, Math.cos: double precision, rounded). */
+function wasmUnaryMath(args: KernelArgs, f: (x: number) => number): TensorInfo | null {
+  const backend = args.backend as WasmBackend;
+  const { x } = args.inputs;
+  if (x.dtype !== "float32") return null;
+  const out = backend.makeOutput(x.shape.slice(), "float32");
+  const xs = backend.typedArrayFromHeap(x);
+  const ys = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < ys.length; i++) ys[i] = f(xs[i]);
+  return out;
+}
+
 /**
  * tanh x = 2σ(2x) − 1 on XNNPACK's vectorised kernels (wasm's own Tanh is scalar libm, ~10x
  * slower); near 0, where the subtraction would lose relative precision, blended into the odd
@@ -472,6 +509,88 @@ function wasmTanh(args: KernelArgs): TensorInfo | null {
   temporaries.pop();
   for (const t of temporaries) backend.disposeData(t.dataId);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// wasm and cpu: CourseAdamUpdate, one variable's Adam step (lib/optimizers.ts)
+//   inputs value θ, m, v, g (float32, one shape); attrs beta1, beta2, learningRate, epsilon,
+//   c1 = 1 − β₁ᵗ, c2 = 1 − β₂ᵗ; outputs [θ', m', v'] (new tensors: inputs are never written).
+
+/** Attributes of the CourseAdamUpdate kernel. */
+export interface AdamUpdateAttrs {
+  beta1: number;
+  beta2: number;
+  learningRate: number;
+  epsilon: number;
+  c1: number;
+  c2: number;
+}
+
+/**
+ * m' = β₁m + (1 − β₁)g,  v' = β₂v + (1 − β₂)g²,  θ' = θ − lr·(m'/c1)/(√(v'/c2) + ε),
+ * element by element into the out arrays (the loop the addon compiles, in JavaScript).
+ */
+export function adamUpdateLoop(
+  value: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  out: { value: Float32Array; m: Float32Array; v: Float32Array },
+  a: AdamUpdateAttrs,
+): void {
+  const { beta1, beta2, epsilon } = a;
+  const s1 = 1 - beta1;
+  const s2 = 1 - beta2;
+  const lrOverC1 = a.learningRate / a.c1;
+  const invC2 = 1 / a.c2;
+  const ov = out.value;
+  const om = out.m;
+  const ow = out.v;
+  for (let i = 0; i < value.length; i++) {
+    const gi = g[i];
+    const mi = beta1 * m[i] + s1 * gi;
+    const vi = beta2 * v[i] + s2 * gi * gi;
+    om[i] = mi;
+    ow[i] = vi;
+    ov[i] = value[i] - (lrOverC1 * mi) / (Math.sqrt(vi * invC2) + epsilon);
+  }
+}
+
+function adamUpdateKernel(tfjsName: string): Kernel {
+  return (args) => {
+    const { value, m, v, g } = args.inputs;
+    const attrs = (args.attrs ?? {}) as unknown as AdamUpdateAttrs;
+    const n = tf.util.sizeFromShape(value.shape);
+    for (const [key, t] of Object.entries({ value, m, v, g })) {
+      if (t === undefined || t.dtype !== "float32" || tf.util.sizeFromShape(t.shape) !== n) {
+        throw new Error(
+          `${ADAM_UPDATE_KERNEL}: ${key} must be float32 with the shape of value [${value?.shape}], got ` +
+            (t === undefined ? "nothing" : `${t.dtype} [${t.shape}]`),
+        );
+      }
+    }
+    const outs: TensorInfo[] = [];
+    const arrays: Float32Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      if (tfjsName === "wasm") {
+        outs.push((args.backend as WasmBackend).makeOutput(value.shape.slice(), "float32"));
+      } else {
+        const array = new Float32Array(n);
+        arrays.push(array);
+        outs.push((args.backend as CpuBackend).makeTensorInfo(value.shape.slice(), "float32", array));
+      }
+    }
+    // Views after every allocation (a grown wasm heap detaches older views).
+    const [ov, om, ow] = tfjsName === "wasm" ? outs.map((t) => floatView(args.backend, tfjsName, t)) : arrays;
+    const [xs, ms, vs, gs] = [value, m, v, g].map((t) => floatView(args.backend, tfjsName, t));
+    const addon = loadBlas();
+    if (addon !== null) {
+      addon.adam(xs, ms, vs, gs, ov, om, ow, attrs.beta1, attrs.beta2, attrs.learningRate, attrs.epsilon, attrs.c1, attrs.c2);
+    } else {
+      adamUpdateLoop(xs, ms, vs, gs, { value: ov, m: om, v: ow }, attrs);
+    }
+    return outs;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

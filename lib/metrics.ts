@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
 import { restoreVariables, saveTensors } from "./checkpoint";
 import { batches } from "./mnist";
+import { adam } from "./optimizers";
 import { makeRng } from "./random";
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +336,7 @@ export function trainDigitClassifier(clf: DigitClassifier, data: { images: tf.Te
   const { steps = 600, learningRate = 1e-3, seed = 0 } = options;
   const batchSize = Math.min(options.batchSize ?? 128, N);
   const stream = batches(data, { batchSize, seed });
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = adam(learningRate);
   const tail: number[] = [];
   for (let i = 0; i < steps; i++) {
     const loss = tf.tidy(() => {

@@ -234,6 +234,17 @@ describe("the wasm fast paths (run on every backend)", () => {
       });
     });
   });
+
+  it("sin and cos are accurate, large arguments (a diffusion step's t·ω up to 1000) included", () => {
+    const xs = Float32Array.from([0, 1e-7, -0.5, 1, Math.PI / 2, 3, -7.25, 100, 999, -1000.5]);
+    noLeaks(() => {
+      tf.tidy(() => {
+        const X = tf.tensor1d(xs);
+        expectClose(tf.sin(X), Array.from(xs, Math.sin), { rtol: 0, atol: 1e-6 });
+        expectClose(tf.cos(X), Array.from(xs, Math.cos), { rtol: 0, atol: 1e-6 });
+      });
+    });
+  });
 });
 
 describe("training on cpu and wasm", () => {
