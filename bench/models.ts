@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../lib/optimizers";
+import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGan, disposeGan, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
@@ -98,6 +99,29 @@ function gan(): TrainStep {
 }
 
 /**
+ * Class-conditional DDPM with classifier-free guidance training (Ho & Salimans 2021),
+ * lib/conditional.ts as notebook 07 trains it on 14×14 digits: residual ε-MLP, 3 blocks of 256,
+ * time embedding 32, class embedding 16, condition dropout 0.1, batch 128.
+ */
+function condDdpm(): TrainStep {
+  const B = 128;
+  const D = 196;
+  const model = createCondEpsMLP({ dataDim: D, hidden: [256, 256, 256], embedDim: 32, residual: true, classDim: 16 });
+  const schedule = linearSchedule(1000);
+  const optimizer = adam(1e-3);
+  const x0 = tf.tidy(() => tf.randomUniform([B, D], -1, 1)) as tf.Tensor2D; // [B, D] "images" in [−1, 1]
+  const labels = tf.randomUniform([B], 0, 10, "int32") as tf.Tensor1D; // [B]
+  return {
+    step: () => adamStep(optimizer, model.variables, () => conditionalLoss(model.epsTheta, x0, labels, schedule, { pUncond: 0.1 })),
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose([x0, labels]);
+    },
+  };
+}
+
+/**
  * Tiny GPT (Radford et al. 2018; as minGPT), lib/transformer.ts: 4 pre-norm blocks, D 128, H 4,
  * T 64, V 65, learned positions, batch 32, on random windows of a fixed synthetic corpus.
  */
@@ -134,5 +158,6 @@ export const MODELS: BenchModel[] = [
   { name: "vae-mlp", description: "MLP VAE 784-400-20, batch 128, Adam", create: vae },
   { name: "ddpm-mlp", description: "DDPM eps-MLP on 2-D points, 3x128, batch 1024", create: ddpm },
   { name: "gan-ring", description: "GAN on a 2-D ring, MLPs 2-128-128-{2,1}, batch 512", create: gan },
+  { name: "cond-ddpm", description: "conditional DDPM, residual eps-MLP 3x256 on 14x14, batch 128", create: condDdpm },
   { name: "gpt-tiny", description: "GPT 4 layers x d128, 4 heads, ctx 64, batch 32, vocab 65", create: gpt },
 ];

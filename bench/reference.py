@@ -107,6 +107,43 @@ def gan():
     return step
 
 
+def cond_ddpm():
+    """lib/conditional.ts createCondEpsMLP on 14x14 digits: class embedding (K + 1 = 11 rows, C 16)
+    appended to x_t, then lib/diffusion.ts's residual eps-MLP: W_in on [x, emb_t]; 3 blocks
+    h <- h + W2 relu(W1 [relu(h), emb_t]); W_out relu(h); first D outputs. Batch 128."""
+    B, D, C, E, H, T, K = 128, 196, 16, 32, 256, 1000, 10
+    class_embedding = nn.Embedding(K + 1, C)
+    w_in = nn.Linear(D + C + E, H)
+    blocks = nn.ModuleList([nn.ModuleList([nn.Linear(H + E, H), nn.Linear(H, H)]) for _ in range(3)])
+    w_out = nn.Linear(H, D + C)
+    params = list(class_embedding.parameters()) + list(w_in.parameters()) + list(blocks.parameters()) + list(w_out.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    beta = torch.linspace(1e-4, 0.02, T)
+    alpha_bar = torch.cumprod(1 - beta, 0)
+    freqs = torch.exp(-math.log(10000) * torch.arange(E // 2) / (E // 2))
+    x0 = torch.rand(B, D) * 2 - 1
+    labels = torch.randint(0, K, (B,))
+
+    def step():
+        c = torch.where(torch.rand(B) < 0.1, torch.full_like(labels, K), labels)
+        t = torch.randint(0, T, (B,))
+        eps = torch.randn(B, D)
+        ab = alpha_bar[t].unsqueeze(1)
+        x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+        angles = t.float().unsqueeze(1) * freqs
+        emb = torch.cat([torch.sin(angles), torch.cos(angles)], 1)
+        h = w_in(torch.cat([x_t, class_embedding(c), emb], 1))
+        for w1, w2 in blocks:
+            h = h + w2(F.relu(w1(torch.cat([F.relu(h), emb], 1))))
+        loss = F.mse_loss(w_out(F.relu(h))[:, :D], eps)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 class Block(nn.Module):
     def __init__(self, D, H):
         super().__init__()
@@ -156,7 +193,7 @@ def gpt():
     return step
 
 
-MODELS = {"vae-mlp": vae, "ddpm-mlp": ddpm, "gan-ring": gan, "gpt-tiny": gpt}
+MODELS = {"vae-mlp": vae, "ddpm-mlp": ddpm, "gan-ring": gan, "cond-ddpm": cond_ddpm, "gpt-tiny": gpt}
 
 
 def main():
