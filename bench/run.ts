@@ -6,7 +6,8 @@
  *
  * Backends: wasm and cpu, each with the optional BLAS addon (native/blas-matmul) when it is
  * built ("wasm+blas", "cpu+blas") and without it; native TensorFlow too when installed. Each
- * runs in its own process. msPerStep is the median over `--steps` timed steps after warm-up.
+ * model runs in its own process on each (PyTorch too). msPerStep is the median over `--steps`
+ * timed steps after `--warmup` steps (default 10: V8 compiles the hot paths over the first few).
  * A model whose projected run on a backend exceeds `--budget` seconds is skipped and listed.
  *
  *   npm run bench -- --models vae-mlp,gpt-tiny --backends wasm+blas,wasm --steps 20 --budget 120
@@ -54,7 +55,7 @@ function parseOptions(argv: string[]): Options {
     models: (get("--models") ?? MODELS.map((m) => m.name).join(",")).split(","),
     backends: get("--backends")?.split(",") ?? null,
     steps: Number(get("--steps") ?? 20),
-    warmup: Number(get("--warmup") ?? 3),
+    warmup: Number(get("--warmup") ?? 10),
     budgetSeconds: Number(get("--budget") ?? 90),
   };
   const unknown = options.models.filter((m) => !MODELS.some((x) => x.name === m));
@@ -113,9 +114,15 @@ async function runChild(backend: string, options: Options): Promise<ChildResult>
 // ---------------------------------------------------------------------------------------------
 // Parent: the reference, every backend in its own process, the table
 
-function spawnChild(backend: string, argv: string[]): ChildResult | string {
+/** The options as command-line flags, for one model. */
+function childArgs(options: Options, model: string): string[] {
+  return ["--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup), "--budget", String(options.budgetSeconds)];
+}
+
+/** Runs one model on one backend in a fresh process (no model inherits another's heap or JIT state). */
+function spawnChild(backend: string, args: string[]): ChildResult | string {
   const env = { ...process.env, GENAI_BLAS: backend.endsWith("+blas") ? "on" : "off" };
-  const r = spawnSync(process.execPath, [...process.execArgv, __filename, ...argv, "--child", backend], {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, ...args, "--child", backend], {
     env,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -132,15 +139,22 @@ function runReference(options: Options): Record<string, number> | string {
   const probe = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
   if (probe.status !== 0) return "PyTorch is not importable by /usr/bin/python3 (apt-get install python3-torch)";
   const script = path.join(__dirname, "reference.py");
-  const r = spawnSync(
-    PYTHON,
-    [script, "--models", options.models.join(","), "--steps", String(options.steps), "--warmup", String(options.warmup)],
-    { env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
-  if (r.status !== 0) return `bench/reference.py failed (exit ${r.status})`;
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { torch: string; threads: number; msPerStep: Record<string, number> };
-  console.log(`Reference: PyTorch ${out.torch} CPU, ${out.threads} threads`);
-  return out.msPerStep;
+  const msPerStep: Record<string, number> = {};
+  let header = "";
+  for (const model of options.models) {
+    // One process per model, as for the tfjs backends.
+    const r = spawnSync(PYTHON, [script, "--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup)], {
+      env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    if (r.status !== 0) return `bench/reference.py failed on ${model} (exit ${r.status})`;
+    const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { torch: string; threads: number; msPerStep: Record<string, number> };
+    header = `Reference: PyTorch ${out.torch} CPU, ${out.threads} threads`;
+    Object.assign(msPerStep, out.msPerStep);
+  }
+  console.log(header);
+  return msPerStep;
 }
 
 /** The backends this machine can run, fastest first. */
@@ -190,16 +204,20 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   for (const backend of backends) {
-    const result = spawnChild(backend, argv);
-    if (typeof result === "string") {
-      notes.push(`${backend}: failed (${result})`);
-      continue;
-    }
-    console.log(`${backend}: ${result.report}`);
-    for (const s of result.skipped) notes.push(`${s.model} on ${backend} skipped: ${s.reason}`);
-    for (const m of result.measured) {
-      const ref = haveReference ? reference[m.model] ?? null : null;
-      rows.push({ model: m.model, backend, msPerStep: m.msPerStep, referenceMsPerStep: ref, ratio: ref === null ? null : m.msPerStep / ref });
+    let reported = false;
+    for (const model of options.models) {
+      const result = spawnChild(backend, childArgs(options, model));
+      if (typeof result === "string") {
+        notes.push(`${model} on ${backend}: failed (${result})`);
+        continue;
+      }
+      if (!reported) console.log(`${backend}: ${result.report}`);
+      reported = true;
+      for (const s of result.skipped) notes.push(`${s.model} on ${backend} skipped: ${s.reason}`);
+      for (const m of result.measured) {
+        const ref = haveReference ? reference[m.model] ?? null : null;
+        rows.push({ model: m.model, backend, msPerStep: m.msPerStep, referenceMsPerStep: ref, ratio: ref === null ? null : m.msPerStep / ref });
+      }
     }
   }
   console.log(`\nms per train step, median of ${options.steps} after ${options.warmup} warm-up (ratio to PyTorch):`);
