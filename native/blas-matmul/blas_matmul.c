@@ -192,12 +192,18 @@ static int start_pool(void) {
   return started;
 }
 
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static void init_pool(void) { n_threads = start_pool(); }
+
 static void run_job(const Job* job) {
   const double work = (double)job->batch * job->m * job->n * (job->k > 0 ? job->k : 1);
   if (n_threads == 1 || work < PARALLEL_WORK || job->tiles == 1 || job->tiles > MAX_TILES) {
     for (int t = 0; t < job->tiles; t++) run_tile(job, t);
     return;
   }
+  /* One job at a time, should two JavaScript threads (worker_threads) share this addon. */
+  static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&job_lock);
   static unsigned long long job_id = 0;
   job_id = (job_id + 1) & 0xFFFFFFull;
   current = *job;
@@ -210,6 +216,7 @@ static void run_job(const Job* job) {
   claim_tiles();
   /* Only tiles a worker is computing remain. */
   while (atomic_load_explicit(&tiles_done, memory_order_acquire) < job->tiles) sched_yield();
+  pthread_mutex_unlock(&job_lock);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -271,7 +278,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (batch == 0 || m == 0 || n == 0) return NULL;
-  if (n_threads == 0) n_threads = start_pool();
+  pthread_once(&pool_once, init_pool);
   Job job = {a, b, c, bias, batch, m, n, k, aStride, bStride, act, transA, transB, m >= n, (float)alpha, 1, batch};
   /* Enough tiles that every thread gets about two, each at least 16 rows (columns) wide. */
   const int extent = job.split_rows ? m : n;
@@ -327,7 +334,7 @@ static napi_value adam(napi_env env, napi_callback_info info) {
 
 static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
-  if (n_threads == 0) n_threads = start_pool();
+  pthread_once(&pool_once, init_pool);
   char text[256];
   snprintf(text, sizeof text, "%s, %d thread%s", openblas_get_config(), n_threads, n_threads == 1 ? "" : "s");
   napi_value out;

@@ -90,6 +90,39 @@ describe("matMul", () => {
     }
   }
 
+  // Products above ~1M multiply-adds are split into tiles of C across the addon's threads (rows
+  // when M ≥ N, else columns; batch items too): each case below takes a different split.
+  const large: [string, number, number, number, number, boolean, boolean, boolean][] = [
+    // name, batch, M, K, N, transA, transB, broadcast B
+    ["rows, fused bias + relu", 1, 300, 200, 150, false, false, false],
+    ["columns, both transposed", 1, 40, 300, 500, true, true, false],
+    ["batched, columns", 3, 128, 64, 256, false, true, false],
+    ["batched, B broadcast", 4, 256, 64, 128, true, false, true],
+  ];
+  for (const [name, batch, M2, K2, N2, transA, transB, broadcastB] of large) {
+    it(`equals loops on a large product (${name})`, () => {
+      const a = values(batch * M2 * K2, 21);
+      const b = values((broadcastB ? 1 : batch) * K2 * N2, 22);
+      const bias = values(N2, 23);
+      const fused = name.includes("relu");
+      const expected = new Float32Array(batch * M2 * N2);
+      for (let i = 0; i < batch; i++) {
+        const c = matMulLoops(a.subarray(i * M2 * K2), b.subarray(broadcastB ? 0 : i * K2 * N2), M2, K2, N2, transA, transB);
+        expected.set(fused ? c.map((v, idx) => Math.max(0, v + bias[idx % N2])) : c, i * M2 * N2);
+      }
+      noLeaks(() => {
+        tf.tidy(() => {
+          const A = tf.tensor(a, [batch, ...(transA ? [K2, M2] : [M2, K2])]);
+          const B = tf.tensor(b, broadcastB ? (transB ? [N2, K2] : [K2, N2]) : [batch, ...(transB ? [N2, K2] : [K2, N2])]);
+          const C = fused
+            ? tf.fused.matMul({ a: A.reshape(A.shape.slice(1)) as tf.Tensor2D, b: B.reshape(B.shape.slice(-2)) as tf.Tensor2D, transposeA: transA, transposeB: transB, bias: tf.tensor1d(bias), activation: "relu" })
+            : tf.matMul(A, B, transA, transB);
+          expectClose(C, expected, { rtol: 1e-4, atol: 1e-4 });
+        });
+      });
+    });
+  }
+
   it("has the gradients of C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC", () => {
     const a = values(M * K, 4);
     const b = values(K * N, 5);
