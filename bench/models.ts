@@ -15,6 +15,7 @@ import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGan, disposeGan, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
+import { charCrossEntropy, createLSTM, lstmLogits } from "../lib/language-models";
 import { disposeTransformer, initTransformer, transformerLoss } from "../lib/transformer";
 import { createVAE, vaeLoss } from "../lib/vae";
 
@@ -154,10 +155,57 @@ function gpt(): TrainStep {
   };
 }
 
+/** Notebook 03's batches of Tang quatrains: B 32 windows of T 25 ids over V 3761 characters. */
+const POEMS = { B: 32, T: 25, V: 3761 };
+
+/** Random [B, T] input and target ids over the poems' vocabulary (the step's cost does not depend on the text). */
+function poemBatch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const { B, T, V } = POEMS;
+  const ids = () => Int32Array.from({ length: B * T }, () => Math.floor(Math.random() * V));
+  return { x: tf.tensor2d(ids(), [B, T], "int32"), y: tf.tensor2d(ids(), [B, T], "int32") };
+}
+
+/** Notebook 03's LSTM baseline, lib/language-models.ts createLSTM: embedding 32, LSTM 128, dense V. */
+function lstmPoems(): TrainStep {
+  const model = createLSTM({ vocabSize: POEMS.V, embeddingSize: 32, hiddenSize: 128 });
+  const optimizer = adam(1e-2);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return {
+    step: () =>
+      tf.tidy(() => {
+        const { x, y } = poemBatch();
+        return adamStep(optimizer, vars, () => charCrossEntropy(lstmLogits(model, x), y));
+      }),
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/** Notebook 03's Transformer on the poems, lib/transformer.ts: 2 layers, D 64, H 4, learned positions. */
+function gptPoems(): TrainStep {
+  const model = initTransformer({ vocabSize: POEMS.V, contextLength: POEMS.T, dModel: 64, heads: 4, layers: 2, positions: "learned" });
+  const optimizer = adam(3e-3);
+  return {
+    step: () =>
+      tf.tidy(() => {
+        const { x, y } = poemBatch();
+        return adamStep(optimizer, model.variables, () => transformerLoss(model, x, y));
+      }),
+    dispose: () => {
+      disposeTransformer(model);
+      optimizer.dispose();
+    },
+  };
+}
+
 export const MODELS: BenchModel[] = [
   { name: "vae-mlp", description: "MLP VAE 784-400-20, batch 128, Adam", create: vae },
   { name: "ddpm-mlp", description: "DDPM eps-MLP on 2-D points, 3x128, batch 1024", create: ddpm },
   { name: "gan-ring", description: "GAN on a 2-D ring, MLPs 2-128-128-{2,1}, batch 512", create: gan },
   { name: "cond-ddpm", description: "conditional DDPM, residual eps-MLP 3x256 on 14x14, batch 128", create: condDdpm },
+  { name: "lstm-poems", description: "LSTM LM, embedding 32, LSTM 128, vocab 3761, ctx 25, batch 32", create: lstmPoems },
+  { name: "gpt-poems", description: "Transformer LM 2 layers x d64, 4 heads, vocab 3761, ctx 25, batch 32", create: gptPoems },
   { name: "gpt-tiny", description: "GPT 4 layers x d128, 4 heads, ctx 64, batch 32, vocab 65", create: gpt },
 ];

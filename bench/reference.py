@@ -165,26 +165,24 @@ class Block(nn.Module):
         return x + self.fc_out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
 
 
-def gpt():
-    B, T, D, H, V, L = 32, 64, 128, 4, 65, 4
+def gpt_step(B, T, D, H, V, L, lr, data):
+    """A pre-norm GPT (lib/transformer.ts): token embedding + learned positions, L blocks, final
+    LayerNorm, linear head; one Adam step on the batch data() returns."""
     tok = nn.Embedding(V, D)
     pos = nn.Parameter(0.02 * torch.randn(T, D))
     blocks = nn.ModuleList([Block(D, H) for _ in range(L)])
     ln_f, head = nn.LayerNorm(D), nn.Linear(D, V)
     params = list(tok.parameters()) + [pos] + list(blocks.parameters()) + list(ln_f.parameters()) + list(head.parameters())
-    opt = torch.optim.Adam(params, lr=3e-4)
+    opt = torch.optim.Adam(params, lr=lr)
     mask = torch.triu(torch.full((T, T), -1e9), 1)
-    corpus = torch.tensor([(i * 7 + int(torch.randint(0, 3, ()))) % V for i in range(20_000)])
 
     def step():
-        starts = torch.randint(0, len(corpus) - T - 1, (B,))
-        idx = torch.stack([corpus[s : s + T] for s in starts.tolist()])
-        targets = torch.stack([corpus[s + 1 : s + T + 1] for s in starts.tolist()])
+        idx, targets = data()
         x = tok(idx) + pos
         for block in blocks:
             x = block(x, mask)
         logits = head(ln_f(x))
-        loss = F.cross_entropy(logits.view(-1, V), targets.view(-1))
+        loss = F.cross_entropy(logits.view(-1, V), targets.reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -193,7 +191,59 @@ def gpt():
     return step
 
 
-MODELS = {"vae-mlp": vae, "ddpm-mlp": ddpm, "gan-ring": gan, "cond-ddpm": cond_ddpm, "gpt-tiny": gpt}
+def gpt():
+    B, T, V = 32, 64, 65
+    corpus = torch.tensor([(i * 7 + int(torch.randint(0, 3, ()))) % V for i in range(20_000)])
+
+    def data():
+        starts = torch.randint(0, len(corpus) - T - 1, (B,))
+        idx = torch.stack([corpus[s : s + T] for s in starts.tolist()])
+        targets = torch.stack([corpus[s + 1 : s + T + 1] for s in starts.tolist()])
+        return idx, targets
+
+    return gpt_step(B=B, T=T, D=128, H=4, V=V, L=4, lr=3e-4, data=data)
+
+
+POEMS = {"B": 32, "T": 25, "V": 3761}
+
+
+def poem_batch():
+    B, T, V = POEMS["B"], POEMS["T"], POEMS["V"]
+    return torch.randint(0, V, (B, T)), torch.randint(0, V, (B, T))
+
+
+def lstm_poems():
+    """Notebook 03's LSTM: embedding 32, one LSTM layer of 128 (tf.layers' LSTM uses a hard
+    sigmoid for its gates, PyTorch's a sigmoid: the same work), dense to V."""
+    V = POEMS["V"]
+    emb, lstm, head = nn.Embedding(V, 32), nn.LSTM(32, 128, batch_first=True), nn.Linear(128, V)
+    opt = torch.optim.Adam(list(emb.parameters()) + list(lstm.parameters()) + list(head.parameters()), lr=1e-2)
+
+    def step():
+        x, y = poem_batch()
+        h, _ = lstm(emb(x))
+        loss = F.cross_entropy(head(h).reshape(-1, V), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def gpt_poems():
+    return gpt_step(B=POEMS["B"], T=POEMS["T"], D=64, H=4, V=POEMS["V"], L=2, lr=3e-3, data=poem_batch)
+
+
+MODELS = {
+    "vae-mlp": vae,
+    "ddpm-mlp": ddpm,
+    "gan-ring": gan,
+    "cond-ddpm": cond_ddpm,
+    "lstm-poems": lstm_poems,
+    "gpt-poems": gpt_poems,
+    "gpt-tiny": gpt,
+}
 
 
 def main():

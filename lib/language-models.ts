@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
+import { TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./kernels";
 import { PAD, contextWindows, decode, documentBatch, maxContext, type Vocabulary } from "./text";
 
 // ---------------------------------------------------------------------------------------------
@@ -47,11 +48,41 @@ export function charCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scal
     const flatLogits = tf.reshape(logits, [-1, V]) as tf.Tensor2D; // [N, V]
     const flatTargets = tf.reshape(targets, [-1]) as tf.Tensor1D; // [N]
     const scored = tf.cast(tf.notEqual(flatTargets, PAD), "float32"); // [N]
-    // An int32 oneHot cast to float (a float oneHot is wrong on wasm, see the course README).
-    const picked = tf.cast(tf.oneHot(tf.maximum(flatTargets, tf.scalar(0, "int32")) as tf.Tensor1D, V), "float32"); // [N, V]
-    const logP = tf.sum(tf.mul(tf.logSoftmax(flatLogits), picked), -1); // [N]
+    const logP = targetLogSoftmax(flatLogits, flatTargets); // [N]
     return tf.div(tf.neg(tf.sum(tf.mul(logP, scored))), tf.maximum(tf.sum(scored), 1)) as tf.Scalar;
   });
+}
+
+/**
+ * log softmax(logits_n)[y_n] for each row n (0 where y_n is PAD).
+ * Where the course's compiled kernels are available (wasm and cpu with the BLAS addon,
+ * lib/kernels.ts) it is one pass over [N, V] each way, with the gradient
+ *   ∂ log softmax(x)[y] / ∂x_i = [i = y] − softmax(x)_i;
+ * elsewhere the same numbers from tf ops.
+ * @param logits shape [N, V]
+ * @param targets int32, shape [N]
+ * @returns shape [N]
+ */
+function targetLogSoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const V = logits.shape[1];
+  if (tf.getKernel(TARGET_LOG_SOFTMAX_KERNEL, tf.getBackend()) === undefined) {
+    // An int32 oneHot cast to float (a float oneHot is wrong on wasm, see the course README).
+    const picked = tf.cast(tf.oneHot(tf.maximum(targets, tf.scalar(0, "int32")) as tf.Tensor1D, V), "float32"); // [N, V]
+    return tf.sum(tf.mul(tf.logSoftmax(logits), picked), -1) as tf.Tensor1D; // [N]
+  }
+  const ids = targets.toInt();
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor; // [N, V]
+    const save = args[1] as tf.GradSaveFunc;
+    const [logP, logSumExp] = tf.engine().runKernel(TARGET_LOG_SOFTMAX_KERNEL, { logits: x, targets: ids }) as tf.Tensor[]; // [N], [N]
+    save([x, logSumExp, ids]); // kept alive for the backward pass, which runs after this scope
+    return {
+      value: logP,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, { logits: saved[0], lse: saved[1], targets: saved[2], dy }) as tf.Tensor, // [N, V]
+    };
+  });
+  return f(logits) as tf.Tensor1D;
 }
 
 /** Options of {@link sampleFromLogits} and {@link generateDocuments}. */

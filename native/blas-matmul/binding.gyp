@@ -3,7 +3,7 @@
     {
       "target_name": "blas_matmul",
       "sources": ["blas_matmul.c"],
-      "cflags": ["-O3", "-std=c11", "-fno-math-errno"],
+      "cflags": ["-O3", "-std=c11", "-fno-math-errno", "-fno-trapping-math"],
       "libraries": ["-lopenblas"]
     }
   ]

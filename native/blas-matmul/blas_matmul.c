@@ -16,6 +16,15 @@
  *     m' = b1·m + (1 − b1)·g,  v' = b2·v + (1 − b2)·g²,  value' = value − lr·(m'/c1)/(√(v'/c2) + eps)
  *     (c1 = 1 − b1ᵗ, c2 = 1 − b2ᵗ), written to the out arrays; the inputs are not written.
  *
+ *   xentForward(logits, targets, logp, lse, n, v)
+ *     for each row r < n of logits [n, v]: lse[r] = log Σ_i exp(logits[r, i]) (max-shifted) and
+ *     logp[r] = logits[r, targets[r]] − lse[r], or 0 where targets[r] is outside [0, v).
+ *   xentBackward(logits, lse, targets, dy, grad, n, v)
+ *     grad[r, i] = dy[r] · ([i = targets[r]] − exp(logits[r, i] − lse[r])), the gradient of
+ *     Σ_r dy[r]·logp[r]; rows whose target is outside [0, v) get 0.
+ *     Together: lib/language-models.ts charCrossEntropy's log-softmax at the targets, in one
+ *     pass each way over [n, v] instead of a dozen elementwise kernels (V is 3761 for the poems).
+ *
  *   config()  "OpenBLAS 0.3.21 ..., 2 threads"
  *
  * Threads. A train step runs hundreds of small kernels between its products; OpenBLAS's own
@@ -35,7 +44,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <node_api.h>
 
 /* OpenBLAS's own functions (declared in its cblas.h; repeated for other cblas headers). */
@@ -49,9 +60,9 @@ char* openblas_get_config(void);
   }
 
 #define MAX_THREADS 8
-/* Products below this many multiply-adds run on the calling thread alone (waking a worker
-   costs more than it saves). */
-#define PARALLEL_WORK 1048576.0
+/* Products below this many multiply-adds (~40 µs on one core) run on the calling thread alone:
+   waking a worker costs more than it saves, and a late worker can stall them. */
+#define PARALLEL_WORK 4194304.0
 
 /* ------------------------------------------------------------------------------------------ */
 /* One product, split into tiles: batch item × a range of C's rows (or columns). */
@@ -67,21 +78,18 @@ typedef struct {
   int tiles;  /* batch × parts */
 } Job;
 
-static void epilogue(float* c, int rows, int cols, int ldc, const float* bias, int act, float slope) {
-  if (bias == NULL && act == 0) return;
+/* act(C) in place on a rows × cols block of C (row stride ldc); one loop per activation, so
+   each vectorises. */
+static void activate(float* c, int rows, int cols, int ldc, int act, float slope) {
   for (int r = 0; r < rows; r++) {
-    float* row = c + (size_t)r * ldc;
-    for (int j = 0; j < cols; j++) {
-      float v = row[j] + (bias ? bias[j] : 0.0f);
-      switch (act) {
-        case 1: v = v > 0.0f ? v : 0.0f; break;
-        case 2: v = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); break;
-        case 3: v = 1.0f / (1.0f + expf(-v)); break;
-        case 4: v = v > 0.0f ? v : slope * v; break;
-        case 5: v = v > 0.0f ? v : expm1f(v); break;
-        default: break;
-      }
-      row[j] = v;
+    float* restrict row = c + (size_t)r * ldc;
+    switch (act) {
+      case 1: for (int j = 0; j < cols; j++) row[j] = row[j] > 0.0f ? row[j] : 0.0f; break;
+      case 2: for (int j = 0; j < cols; j++) row[j] = row[j] < 0.0f ? 0.0f : (row[j] > 6.0f ? 6.0f : row[j]); break;
+      case 3: for (int j = 0; j < cols; j++) row[j] = 1.0f / (1.0f + expf(-row[j])); break;
+      case 4: for (int j = 0; j < cols; j++) row[j] = row[j] > 0.0f ? row[j] : slope * row[j]; break;
+      case 5: for (int j = 0; j < cols; j++) row[j] = row[j] > 0.0f ? row[j] : expm1f(row[j]); break;
+      default: return;
     }
   }
 }
@@ -108,14 +116,18 @@ static void run_tile(const Job* job, int t) {
     c += lo;
     cols = hi - lo;
   }
-  if (job->k == 0) {
-    for (int r = 0; r < rows; r++)
-      for (int j = 0; j < cols; j++) c[(size_t)r * job->n + j] = 0.0f;
-  } else {
-    cblas_sgemm(CblasRowMajor, job->trans_a ? CblasTrans : CblasNoTrans, job->trans_b ? CblasTrans : CblasNoTrans, rows,
-                cols, job->k, 1.0f, a, lda, b, ldb, 0.0f, c, job->n);
+  /* C = bias in every row (then C += op(A)·op(B): beta 1), or C = op(A)·op(B) (beta 0). */
+  const float* bias = job->bias ? job->bias + (job->split_rows ? 0 : lo) : NULL;
+  for (int r = 0; r < rows && (bias != NULL || job->k == 0); r++) {
+    float* row = c + (size_t)r * job->n;
+    if (bias != NULL) memcpy(row, bias, sizeof(float) * (size_t)cols);
+    else memset(row, 0, sizeof(float) * (size_t)cols);
   }
-  epilogue(c, rows, cols, job->n, job->bias ? job->bias + (job->split_rows ? 0 : lo) : NULL, job->act, job->alpha);
+  if (job->k > 0) {
+    cblas_sgemm(CblasRowMajor, job->trans_a ? CblasTrans : CblasNoTrans, job->trans_b ? CblasTrans : CblasNoTrans, rows,
+                cols, job->k, 1.0f, a, lda, b, ldb, bias != NULL ? 1.0f : 0.0f, c, job->n);
+  }
+  activate(c, rows, cols, job->n, job->act, job->alpha);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -332,6 +344,116 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* exp(x) to ~1e-7 relative, as straight-line float code the compiler vectorises (libm's expf
+   does not vectorise): x = n·ln2 + r, |r| ≤ ln2/2, exp(r) by Cephes's degree-7 polynomial, 2ⁿ
+   from the exponent bits. x is clamped to [−87, 88] (exp(−87) ≈ 1.6e-38: a softmax weight of 0). */
+static inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float t = x * 1.44269504088896341f;
+  const int n = (int)(t + 128.5f) - 128; /* round to nearest: t + 128.5 > 0, truncation floors */
+  const float fn = (float)n;
+  const float r = (x - fn * 0.693359375f) + fn * 2.12194440e-4f; /* ln2 in two parts (Cody-Waite) */
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const int32_t bits = (n + 127) << 23;
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return (r * r * p + r + 1.0f) * scale;
+}
+
+/* log Σ_i exp(x[i]) over one row, max-shifted; eight partial sums so the loop vectorises. */
+static float row_log_sum_exp(const float* restrict x, int v) {
+  float m = -INFINITY;
+  for (int i = 0; i < v; i++) m = x[i] > m ? x[i] : m;
+  float lanes[8] = {0};
+  int i = 0;
+  for (; i + 8 <= v; i += 8)
+    for (int j = 0; j < 8; j++) lanes[j] += exp_approx(x[i + j] - m);
+  float s = 0.0f;
+  for (; i < v; i++) s += exp_approx(x[i] - m);
+  for (int j = 0; j < 8; j++) s += lanes[j];
+  return m + logf(s);
+}
+
+static bool int32_array(napi_env env, napi_value value, int32_t** data, size_t* length) {
+  napi_typedarray_type type;
+  void* ptr;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, &ptr, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_int32_array) return false;
+  *data = (int32_t*)ptr;
+  return true;
+}
+
+static napi_value xent_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *logits, *logp, *lse;
+  int32_t* targets;
+  size_t n_logits, n_targets, n_logp, n_lse;
+  int32_t n, v;
+  if (argc != 6 || !float_array(env, argv[0], &logits, &n_logits) || !int32_array(env, argv[1], &targets, &n_targets) ||
+      !float_array(env, argv[2], &logp, &n_logp) || !float_array(env, argv[3], &lse, &n_lse) ||
+      napi_get_value_int32(env, argv[4], &n) != napi_ok || napi_get_value_int32(env, argv[5], &v) != napi_ok) {
+    napi_throw_type_error(env, NULL, "blas_matmul.xentForward(logits, targets, logp, lse, n, v): wrong argument types");
+    return NULL;
+  }
+  if (n < 0 || v < 1 || n_logits < (size_t)n * v || n_targets < (size_t)n || n_logp < (size_t)n || n_lse < (size_t)n) {
+    napi_throw_range_error(env, NULL, "blas_matmul.xentForward: shapes do not fit the arrays");
+    return NULL;
+  }
+  for (int32_t r = 0; r < n; r++) {
+    const float* x = logits + (size_t)r * v;
+    const float l = row_log_sum_exp(x, v);
+    lse[r] = l;
+    logp[r] = targets[r] >= 0 && targets[r] < v ? x[targets[r]] - l : 0.0f;
+  }
+  return NULL;
+}
+
+static void xent_row_grad(const float* restrict x, float* restrict g, float lse, float dy, int v) {
+  for (int i = 0; i < v; i++) g[i] = -dy * exp_approx(x[i] - lse);
+}
+
+static napi_value xent_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *logits, *lse, *dy, *grad;
+  int32_t* targets;
+  size_t n_logits, n_lse, n_targets, n_dy, n_grad;
+  int32_t n, v;
+  if (argc != 7 || !float_array(env, argv[0], &logits, &n_logits) || !float_array(env, argv[1], &lse, &n_lse) ||
+      !int32_array(env, argv[2], &targets, &n_targets) || !float_array(env, argv[3], &dy, &n_dy) ||
+      !float_array(env, argv[4], &grad, &n_grad) || napi_get_value_int32(env, argv[5], &n) != napi_ok ||
+      napi_get_value_int32(env, argv[6], &v) != napi_ok) {
+    napi_throw_type_error(env, NULL, "blas_matmul.xentBackward(logits, lse, targets, dy, grad, n, v): wrong argument types");
+    return NULL;
+  }
+  if (n < 0 || v < 1 || n_logits < (size_t)n * v || n_grad < (size_t)n * v || n_lse < (size_t)n || n_targets < (size_t)n ||
+      n_dy < (size_t)n) {
+    napi_throw_range_error(env, NULL, "blas_matmul.xentBackward: shapes do not fit the arrays");
+    return NULL;
+  }
+  for (int32_t r = 0; r < n; r++) {
+    float* g = grad + (size_t)r * v;
+    const int32_t y = targets[r];
+    if (y < 0 || y >= v) {
+      memset(g, 0, sizeof(float) * (size_t)v);
+      continue;
+    }
+    xent_row_grad(logits + (size_t)r * v, g, lse[r], dy[r], v);
+    g[y] += dy[r];
+  }
+  return NULL;
+}
+
 static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_once(&pool_once, init_pool);
@@ -346,9 +468,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"xentForward", NULL, xent_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"xentBackward", NULL, xent_backward, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 
