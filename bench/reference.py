@@ -213,8 +213,7 @@ def poem_batch():
 
 
 def lstm_poems():
-    """Notebook 03's LSTM: embedding 32, one LSTM layer of 128 (tf.layers' LSTM uses a hard
-    sigmoid for its gates, PyTorch's a sigmoid: the same work), dense to V."""
+    """Notebook 03's LSTM: embedding 32, one LSTM layer of 128 (sigmoid gates), dense to V."""
     V = POEMS["V"]
     emb, lstm, head = nn.Embedding(V, 32), nn.LSTM(32, 128, batch_first=True), nn.Linear(128, V)
     opt = torch.optim.Adam(list(emb.parameters()) + list(lstm.parameters()) + list(head.parameters()), lr=1e-2)

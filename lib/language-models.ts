@@ -391,7 +391,9 @@ export function createLSTM(options: LSTMOptions): tf.Sequential {
     warn(...args);
   };
   try {
-    model.add(tf.layers.lstm({ units: Hd, returnSequences: true }));
+    // Gates σ(·) as in Hochreiter & Schmidhuber and PyTorch (tf.layers' default is a hard sigmoid,
+    // a speed trick that costs more kernels here than it saves).
+    model.add(tf.layers.lstm({ units: Hd, returnSequences: true, recurrentActivation: "sigmoid" }));
   } finally {
     console.warn = warn;
   }
