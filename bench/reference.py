@@ -1,6 +1,6 @@
 """PyTorch reference for `npm run bench`: the models of bench/models.ts, entry for entry (same
 shapes, same losses, Adam, same batch), timed the same way: median ms per train step over
---steps steps after --warmup. Prints one JSON line: {"torch", "threads", "msPerStep": {name: ms}}.
+--steps steps after --warmup steps (and at least --warmup-seconds of them). Prints one JSON line: {"torch", "threads", "msPerStep": {name: ms}}.
 
 Run by bench/run.ts with /usr/bin/python3 (Debian's python3-torch) and OMP_WAIT_POLICY=PASSIVE.
 """
@@ -250,6 +250,7 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup-seconds", type=float, default=0.0)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -258,14 +259,19 @@ def main():
     for name in args.models.split(","):
         step = MODELS[name]()
         times = []
-        for i in range(args.warmup + args.steps):
+        warmup, started = args.warmup, time.perf_counter()
+        i = 0
+        while i < warmup + args.steps:
+            if i == warmup - 1 and time.perf_counter() - started < args.warmup_seconds:
+                warmup += 1
             t0 = time.perf_counter()
             loss = step()
             ms = (time.perf_counter() - t0) * 1000
             if not math.isfinite(loss):
                 raise SystemExit(f"{name}: loss is {loss} at step {i}")
-            if i >= args.warmup:
+            if i >= warmup:
                 times.append(ms)
+            i += 1
         result[name] = statistics.median(times)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "msPerStep": result}))
 

@@ -7,7 +7,8 @@
  * Backends: wasm and cpu, each with the optional BLAS addon (native/blas-matmul) when it is
  * built ("wasm+blas", "cpu+blas") and without it; native TensorFlow too when installed. Each
  * model runs in its own process on each (PyTorch too). msPerStep is the median over `--steps`
- * timed steps after `--warmup` steps (default 10: V8 compiles the hot paths over the first few).
+ * timed steps after `--warmup` steps and at least one second of steps (V8 compiles a small
+ * model's hot paths over its first few hundred steps; PyTorch gets the same warm-up).
  * A model whose projected run on a backend exceeds `--budget` seconds is skipped and listed.
  *
  *   npm run bench -- --models vae-mlp,gpt-tiny --backends wasm+blas,wasm --steps 20 --budget 120
@@ -45,6 +46,8 @@ interface ChildResult {
 }
 
 const PYTHON = "/usr/bin/python3";
+/** The least warm-up, in seconds, on every backend and in PyTorch (bench/reference.py takes it too). */
+const WARMUP_SECONDS = 1;
 
 function parseOptions(argv: string[]): Options {
   const get = (flag: string): string | undefined => {
@@ -86,7 +89,12 @@ async function runChild(backend: string, options: Options): Promise<ChildResult>
     const trainer = model.create();
     const times: number[] = [];
     let skipped = false;
-    for (let i = 0; i < options.warmup + options.steps; i++) {
+    // Warm-up: --warmup steps, and at least WARMUP_SECONDS of them (small steps need hundreds
+    // before V8 has compiled their hot paths).
+    let warmup = options.warmup;
+    const started = performance.now();
+    for (let i = 0; i < warmup + options.steps; i++) {
+      if (i === warmup - 1 && performance.now() - started < WARMUP_SECONDS * 1000) warmup++;
       const t0 = performance.now();
       const loss = trainer.step();
       const value = (await loss.data())[0]; // the step is done when its loss is readable
@@ -101,7 +109,7 @@ async function runChild(backend: string, options: Options): Promise<ChildResult>
         skipped = true;
         break;
       }
-      if (i >= options.warmup) times.push(ms);
+      if (i >= warmup) times.push(ms);
     }
     trainer.dispose();
     const leaked = tf.memory().numTensors - before;
@@ -143,7 +151,8 @@ function runReference(options: Options): Record<string, number> | string {
   let header = "";
   for (const model of options.models) {
     // One process per model, as for the tfjs backends.
-    const r = spawnSync(PYTHON, [script, "--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup)], {
+    const args = [script, "--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup), "--warmup-seconds", String(WARMUP_SECONDS)];
+    const r = spawnSync(PYTHON, args, {
       env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`\nms per train step, median of ${options.steps} after ${options.warmup} warm-up (ratio to PyTorch):`);
+  console.log(`\nms per train step, median of ${options.steps} after ≥ ${options.warmup} warm-up steps and ≥ ${WARMUP_SECONDS} s (ratio to PyTorch):`);
   printTable(rows, options, backends, haveReference);
   for (const n of notes) console.log(`note: ${n}`);
   const out = path.join(process.cwd(), "build", "bench.json");
