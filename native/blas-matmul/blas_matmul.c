@@ -76,6 +76,13 @@ typedef struct {
   float alpha;
   int parts;  /* tiles per batch item */
   int tiles;  /* batch × parts */
+} GemmJob;
+
+/* A piece of work split into `tiles` independent tiles: run(ctx, t) computes tile t. */
+typedef struct {
+  void (*run)(const void* ctx, int tile);
+  const void* ctx;
+  int tiles;
 } Job;
 
 /* act(C) in place on a rows × cols block of C (row stride ldc); one loop per activation, so
@@ -95,7 +102,8 @@ static void activate(float* c, int rows, int cols, int ldc, int act, float slope
 }
 
 /* Computes tile `t` of `job`: rows (or columns) [lo, hi) of C[i]. */
-static void run_tile(const Job* job, int t) {
+static void gemm_tile(const void* ctx, int t) {
+  const GemmJob* job = (const GemmJob*)ctx;
   const int i = t / job->parts, p = t % job->parts;
   const int extent = job->split_rows ? job->m : job->n;
   const int lo = (int)((long long)extent * p / job->parts), hi = (int)((long long)extent * (p + 1) / job->parts);
@@ -163,7 +171,7 @@ static bool claim(int* tile) {
 static void claim_tiles(void) {
   int t;
   while (claim(&t)) {
-    run_tile(&current, t);
+    current.run(current.ctx, t);
     atomic_fetch_add_explicit(&tiles_done, 1, memory_order_release);
   }
 }
@@ -207,10 +215,11 @@ static int start_pool(void) {
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static void init_pool(void) { n_threads = start_pool(); }
 
-static void run_job(const Job* job) {
-  const double work = (double)job->batch * job->m * job->n * (job->k > 0 ? job->k : 1);
-  if (n_threads == 1 || work < PARALLEL_WORK || job->tiles == 1 || job->tiles > MAX_TILES) {
-    for (int t = 0; t < job->tiles; t++) run_tile(job, t);
+/* Runs every tile of `job`: on the calling thread alone unless `parallel` (and there are
+   workers), else shared with the workers. */
+static void run_job(const Job* job, bool parallel) {
+  if (!parallel || n_threads == 1 || job->tiles == 1 || job->tiles > MAX_TILES) {
+    for (int t = 0; t < job->tiles; t++) job->run(job->ctx, t);
     return;
   }
   /* One job at a time, should two JavaScript threads (worker_threads) share this addon. */
@@ -291,7 +300,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   }
   if (batch == 0 || m == 0 || n == 0) return NULL;
   pthread_once(&pool_once, init_pool);
-  Job job = {a, b, c, bias, batch, m, n, k, aStride, bStride, act, transA, transB, m >= n, (float)alpha, 1, batch};
+  GemmJob job = {a, b, c, bias, batch, m, n, k, aStride, bStride, act, transA, transB, m >= n, (float)alpha, 1, batch};
   /* Enough tiles that every thread gets about two, each at least 16 rows (columns) wide. */
   const int extent = job.split_rows ? m : n;
   int parts = (2 * n_threads + batch - 1) / batch;
@@ -299,7 +308,8 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (parts < 1) parts = 1;
   job.parts = parts;
   job.tiles = batch * parts;
-  run_job(&job);
+  const Job tiles = {gemm_tile, &job, job.tiles};
+  run_job(&tiles, (double)batch * m * n * (k > 0 ? k : 1) >= PARALLEL_WORK);
   return NULL;
 }
 
@@ -367,10 +377,15 @@ static inline float exp_approx(float x) {
 
 /* log Σ_i exp(x[i]) over one row, max-shifted; eight partial sums so the loop vectorises. */
 static float row_log_sum_exp(const float* restrict x, int v) {
-  float m = -INFINITY;
-  for (int i = 0; i < v; i++) m = x[i] > m ? x[i] : m;
-  float lanes[8] = {0};
+  float peaks[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
   int i = 0;
+  for (; i + 8 <= v; i += 8)
+    for (int j = 0; j < 8; j++) peaks[j] = x[i + j] > peaks[j] ? x[i + j] : peaks[j];
+  float m = -INFINITY;
+  for (; i < v; i++) m = x[i] > m ? x[i] : m;
+  for (int j = 0; j < 8; j++) m = peaks[j] > m ? peaks[j] : m;
+  float lanes[8] = {0};
+  i = 0;
   for (; i + 8 <= v; i += 8)
     for (int j = 0; j < 8; j++) lanes[j] += exp_approx(x[i + j] - m);
   float s = 0.0f;
@@ -388,6 +403,55 @@ static bool int32_array(napi_env env, napi_value value, int32_t** data, size_t* 
   if (type != napi_int32_array) return false;
   *data = (int32_t*)ptr;
   return true;
+}
+
+/* One cross-entropy pass over logits [n, v], by tiles of XENT_ROWS rows. */
+typedef struct {
+  const float* logits;
+  const int32_t* targets;
+  float *logp, *lse;
+  const float* dy;
+  float* grad;
+  int n, v;
+} XentJob;
+
+#define XENT_ROWS 32
+
+static void xent_forward_tile(const void* ctx, int t) {
+  const XentJob* job = (const XentJob*)ctx;
+  const int end = (t + 1) * XENT_ROWS < job->n ? (t + 1) * XENT_ROWS : job->n;
+  for (int r = t * XENT_ROWS; r < end; r++) {
+    const float* x = job->logits + (size_t)r * job->v;
+    const float l = row_log_sum_exp(x, job->v);
+    const int32_t y = job->targets[r];
+    job->lse[r] = l;
+    job->logp[r] = y >= 0 && y < job->v ? x[y] - l : 0.0f;
+  }
+}
+
+static void xent_row_grad(const float* restrict x, float* restrict g, float lse, float dy, int v) {
+  for (int i = 0; i < v; i++) g[i] = -dy * exp_approx(x[i] - lse);
+}
+
+static void xent_backward_tile(const void* ctx, int t) {
+  const XentJob* job = (const XentJob*)ctx;
+  const int end = (t + 1) * XENT_ROWS < job->n ? (t + 1) * XENT_ROWS : job->n;
+  for (int r = t * XENT_ROWS; r < end; r++) {
+    float* g = job->grad + (size_t)r * job->v;
+    const int32_t y = job->targets[r];
+    if (y < 0 || y >= job->v) {
+      memset(g, 0, sizeof(float) * (size_t)job->v);
+      continue;
+    }
+    xent_row_grad(job->logits + (size_t)r * job->v, g, job->lse[r], job->dy[r], job->v);
+    g[y] += job->dy[r];
+  }
+}
+
+static void run_xent(const XentJob* job, void (*tile)(const void*, int)) {
+  pthread_once(&pool_once, init_pool);
+  const Job tiles = {tile, job, (job->n + XENT_ROWS - 1) / XENT_ROWS};
+  run_job(&tiles, (double)job->n * job->v >= PARALLEL_WORK / 8);
 }
 
 static napi_value xent_forward(napi_env env, napi_callback_info info) {
@@ -408,17 +472,9 @@ static napi_value xent_forward(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "blas_matmul.xentForward: shapes do not fit the arrays");
     return NULL;
   }
-  for (int32_t r = 0; r < n; r++) {
-    const float* x = logits + (size_t)r * v;
-    const float l = row_log_sum_exp(x, v);
-    lse[r] = l;
-    logp[r] = targets[r] >= 0 && targets[r] < v ? x[targets[r]] - l : 0.0f;
-  }
+  const XentJob job = {logits, targets, logp, lse, NULL, NULL, n, v};
+  run_xent(&job, xent_forward_tile);
   return NULL;
-}
-
-static void xent_row_grad(const float* restrict x, float* restrict g, float lse, float dy, int v) {
-  for (int i = 0; i < v; i++) g[i] = -dy * exp_approx(x[i] - lse);
 }
 
 static napi_value xent_backward(napi_env env, napi_callback_info info) {
@@ -441,16 +497,8 @@ static napi_value xent_backward(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "blas_matmul.xentBackward: shapes do not fit the arrays");
     return NULL;
   }
-  for (int32_t r = 0; r < n; r++) {
-    float* g = grad + (size_t)r * v;
-    const int32_t y = targets[r];
-    if (y < 0 || y >= v) {
-      memset(g, 0, sizeof(float) * (size_t)v);
-      continue;
-    }
-    xent_row_grad(logits + (size_t)r * v, g, lse[r], dy[r], v);
-    g[y] += dy[r];
-  }
+  const XentJob job = {logits, targets, NULL, lse, dy, grad, n, v};
+  run_xent(&job, xent_backward_tile);
   return NULL;
 }
 

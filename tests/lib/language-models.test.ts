@@ -50,6 +50,36 @@ describe("charCrossEntropy", () => {
     expect(() => charCrossEntropy(logits, tf.tensor1d([1], "int32"))).toThrow(/logits must have shape/);
     expect(() => charCrossEntropy(tf.zeros([2, 3]), tf.tensor1d([1, 1]))).toThrow(/targets must be int32/);
   });
+
+  // N·V above 512K: with the BLAS addon, the compiled kernels split the rows across threads.
+  it("has value and gradient (softmax − onehot)/N on a large vocabulary, PAD rows included (closed form in float64)", () => {
+    const [N, V] = [200, 3000];
+    const rng = makeRng(31);
+    const x = Float32Array.from({ length: N * V }, () => 8 * rng() - 4);
+    const y = Int32Array.from({ length: N }, (_, n) => (n % 17 === 5 ? PAD : Math.floor(rng() * V)));
+    const scored = y.filter((t) => t !== PAD).length;
+    let loss = 0;
+    const grad = new Float64Array(N * V);
+    for (let n = 0; n < N; n++) {
+      if (y[n] === PAD) continue;
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) max = Math.max(max, x[n * V + i]);
+      let sum = 0;
+      for (let i = 0; i < V; i++) sum += Math.exp(x[n * V + i] - max);
+      const lse = max + Math.log(sum);
+      loss -= (x[n * V + y[n]] - lse) / scored;
+      for (let i = 0; i < V; i++) grad[n * V + i] = (Math.exp(x[n * V + i] - lse) - (i === y[n] ? 1 : 0)) / scored;
+    }
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const logits = tf.tensor2d(x, [N, V]);
+      const targets = tf.tensor1d(y, "int32");
+      const { value, grads } = tf.valueAndGrads((l: tf.Tensor) => charCrossEntropy(l, targets))([logits]);
+      expectClose(value, loss, { rtol: 1e-5 });
+      expectClose(grads[0], grad, { rtol: 1e-4, atol: 1e-9 });
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe("sampleFromLogits", () => {
