@@ -15,7 +15,8 @@
  *       the matMul kernel; Slice and SplitV (wasm copies the whole input first); Concat and
  *       GatherV2 (per-row subarrays); Identity (copies; the cpu backend shares, as here);
  *       Pow with exponent 2, 3 or 4 (powf) as products; Tanh (scalar libm) through the
- *       vectorised Sigmoid; Sin and Cos (scalar libm, 5x slower than JavaScript's Math.sin).
+ *       vectorised Sigmoid, or Math.tanh for small inputs; Sin and Cos (scalar libm, 5x slower
+ *       than JavaScript's Math.sin).
  *   wasm and cpu CourseAdamUpdate   the course's own kernel: one variable's whole Adam update
  *       (lib/optimizers.ts) in one pass, in place of ~12 elementwise kernels per variable.
  *       A loop over the arrays, or the BLAS addon's compiled loop when it is built.
@@ -489,6 +490,9 @@ function wasmUnaryMath(args: KernelArgs, f: (x: number) => number): TensorInfo |
   return out;
 }
 
+/** Up to this many entries wasm's Tanh is a JavaScript Math.tanh loop. */
+const SMALL_TANH = 16384;
+
 /**
  * tanh x = 2σ(2x) − 1 on XNNPACK's vectorised kernels (wasm's own Tanh is scalar libm, ~10x
  * slower); near 0, where the subtraction would lose relative precision, blended into the odd
@@ -498,6 +502,8 @@ function wasmTanh(args: KernelArgs): TensorInfo | null {
   const backend = args.backend as WasmBackend;
   const { x } = args.inputs;
   if (x.dtype !== "float32") return null;
+  // Small inputs (an LSTM step's [B, Hd]): one JavaScript loop beats a dozen kernel launches.
+  if (tf.util.sizeFromShape(x.shape) <= SMALL_TANH) return wasmUnaryMath(args, Math.tanh);
   const temporaries: TensorInfo[] = [];
   const scalar = (value: number): TensorInfo => {
     const t = backend.makeOutput([], "float32");

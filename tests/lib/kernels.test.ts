@@ -264,6 +264,9 @@ describe("the wasm fast paths (run on every backend)", () => {
         expectClose(tf.tanh(X), Array.from(xs, Math.tanh), { rtol: 5e-6, atol: 0 });
         expectClose(tf.pow(X, 3), Array.from(xs, (v) => v * v * v), { rtol: 1e-6, atol: 0 });
         expectClose(tf.square(X), Array.from(xs, (v) => v * v), { rtol: 1e-6, atol: 0 });
+        // above 16384 entries wasm's tanh takes its vectorised path, not Math.tanh
+        const big = Float32Array.from({ length: 20000 }, (_, i) => xs[i % xs.length] * (i % 2 ? 1 : -0.37));
+        expectClose(tf.tanh(tf.tensor1d(big)), Array.from(big, Math.tanh), { rtol: 5e-6, atol: 0 });
       });
     });
   });
