@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 // One `vitest run` runs every project and ends with one summary line.
-//   lib-wasm, lib-cpu   the lib tests on both fallback backends (GENAI_BACKEND)
+//   lib-wasm, lib-cpu   the lib tests on both fallback backends (GENAI_BACKEND), with the BLAS
+//                       addon when it is built
+//   lib-wasm-no-addon   the lib tests on wasm without the addon (GENAI_BLAS=off)
 //   exercises           checks pass on solutions/, fail on exercises/ and on typical mistakes
 //   browser             lib/plot.ts figures drawn offline in headless Chromium
 //   notebooks           every notebook executed through Jupyter, then the browser check
@@ -13,6 +15,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm" } } },
       { extends: true, test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "cpu" } } },
+      // what a learner without a C compiler or OpenBLAS runs: wasm and the course's kernels, no addon
+      { extends: true, test: { name: "lib-wasm-no-addon", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" } } },
       { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       {
