@@ -9,6 +9,8 @@
  *   fid                              Fréchet distance between two feature sets                (Heusel et al. 2017)
  *   kid                              unbiased MMD² with the cubic polynomial kernel           (Bińkowski et al. 2018)
  *   sampleDiversity                  mean pairwise Euclidean distance within a set
+ *   meanNearestDistance              mean distance from each point of one set to the nearest of
+ *                                    another: precision (samples → data) and coverage (data → samples)
  *   likelihoodUnits                  nats per image → nats/dim and bits/dim
  *   createDigitClassifier, trainDigitClassifier, loadOrTrainClassifier, conditionalAccuracy
  *
@@ -245,6 +247,28 @@ export function sampleDiversity(x: tf.Tensor2D): number {
   const s = total.dataSync()[0];
   total.dispose();
   return s / (N * (N - 1));
+}
+
+/**
+ * Mean distance from each row of `a` to its nearest row of `b`, (1/Na) Σᵢ minⱼ ‖aᵢ − bⱼ‖.
+ * With a = samples and b = held-out data it measures precision (are the samples on the data?);
+ * with a = data and b = samples, coverage (is every part of the data reached?). Not symmetric.
+ * Taught in notebooks/06-diffusion.ipynb (section 7).
+ * @param a shape [Na, D]
+ * @param b shape [Nb, D], Nb ≥ 1
+ */
+export function meanNearestDistance(a: tf.Tensor2D, b: tf.Tensor2D): number {
+  assertShape(a, [null, null], "a", ["Na", "D"]);
+  assertShape(b, [null, a.shape[1]], "b (the same feature count D as a)", ["Nb", "D"]);
+  if (a.shape[0] === 0 || b.shape[0] === 0) throw new Error(`meanNearestDistance: a and b need at least one row, got ${a.shape[0]} and ${b.shape[0]}`);
+  const mean = tf.tidy(() => {
+    // ‖aᵢ − bⱼ‖² = ‖aᵢ‖² + ‖bⱼ‖² − 2aᵢ·bⱼ, clipped at 0 against rounding
+    const d2 = a.square().sum(1, true).add(b.square().sum(1).reshape([1, -1])).sub(tf.matMul(a, b, false, true).mul(2)); // [Na, Nb]
+    return d2.min(1).relu().sqrt().mean();
+  });
+  const value = mean.dataSync()[0];
+  mean.dispose();
+  return value;
 }
 
 /**

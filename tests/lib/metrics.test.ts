@@ -17,6 +17,7 @@ import {
   likelihoodUnits,
   loadOrTrainClassifier,
   perClassSubset,
+  meanNearestDistance,
   sampleDiversity,
   sqrtmSymmetric,
   symmetricEigen,
@@ -116,6 +117,20 @@ describe("KID", () => {
 });
 
 describe("diversity and units", () => {
+  it("meanNearestDistance is the mean distance to the nearest other point, in each direction (hand-computed)", () => {
+    const before = tf.memory().numTensors;
+    const a = tf.tensor2d([[0, 0], [3, 4]]);
+    const b = tf.tensor2d([[0, 1], [3, 0], [10, 10]]);
+    // a → b: (0,0)→(0,1) is 1, (3,4)→(3,0) is 4. b → a: 1, 3 and √85 (from (10,10) to (3,4)).
+    expectClose(meanNearestDistance(a, b), 2.5, { rtol: 1e-6 });
+    expectClose(meanNearestDistance(b, a), (1 + 3 + Math.sqrt(85)) / 3, { rtol: 1e-6 });
+    expect(meanNearestDistance(a, a)).toBeLessThan(1e-3);
+    const wrong = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => meanNearestDistance(a, wrong)).toThrow(/b \(the same feature count D as a\)/);
+    tf.dispose([a, b, wrong]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("sampleDiversity is the mean pairwise distance (numpy) and 0 for a collapsed set", () => {
     const tx = tf.tensor2d(X);
     expectClose(sampleDiversity(tx), ref.diversityX, { rtol: 1e-4 });
