@@ -243,15 +243,20 @@ static void run_job(const Job* job, bool parallel) {
 /* ------------------------------------------------------------------------------------------ */
 /* Node-API */
 
-static bool float_array(napi_env env, napi_value v, float** data, size_t* length) {
+/* The data and length of a typed array of type `wanted`; false for anything else. */
+static bool typed_array(napi_env env, napi_value value, napi_typedarray_type wanted, void** data, size_t* length) {
   napi_typedarray_type type;
-  void* ptr;
   napi_value buffer;
   size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, &buffer, &offset) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  *data = (float*)ptr;
-  return true;
+  return napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) == napi_ok && type == wanted;
+}
+
+static bool float_array(napi_env env, napi_value value, float** data, size_t* length) {
+  return typed_array(env, value, napi_float32_array, (void**)data, length);
+}
+
+static bool int32_array(napi_env env, napi_value value, int32_t** data, size_t* length) {
+  return typed_array(env, value, napi_int32_array, (void**)data, length);
 }
 
 static napi_value gemm(napi_env env, napi_callback_info info) {
@@ -392,17 +397,6 @@ static float row_log_sum_exp(const float* restrict x, int v) {
   for (; i < v; i++) s += exp_approx(x[i] - m);
   for (int j = 0; j < 8; j++) s += lanes[j];
   return m + logf(s);
-}
-
-static bool int32_array(napi_env env, napi_value value, int32_t** data, size_t* length) {
-  napi_typedarray_type type;
-  void* ptr;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, length, &ptr, &buffer, &offset) != napi_ok) return false;
-  if (type != napi_int32_array) return false;
-  *data = (int32_t*)ptr;
-  return true;
 }
 
 /* One cross-entropy pass over logits [n, v], by tiles of XENT_ROWS rows. */
