@@ -161,10 +161,14 @@ export function qSample(x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, 
   assertTensor(x0, "x0");
   assertTensor(eps, "eps");
   assertShape(eps, x0.shape, "eps (the same shape as x0)");
+  return tf.tidy(() => qSampleAt(x0, stepsTensor(t, x0, schedule), eps, schedule));
+}
+
+/** {@link qSample} for step indices already known to be valid (no read-back to check them). */
+function qSampleAt(x0: tf.Tensor, t: tf.Tensor1D, eps: tf.Tensor, schedule: Schedule): tf.Tensor {
   return tf.tidy(() => {
-    const tt = stepsTensor(t, x0, schedule);
-    const sqrtAlphaBar = perExample(schedule.alphaBars.map(Math.sqrt), tt, x0.rank); // [B, 1, ...]
-    const sqrtOneMinusAlphaBar = perExample(schedule.alphaBars.map((a) => Math.sqrt(1 - a)), tt, x0.rank);
+    const sqrtAlphaBar = perExample(schedule.alphaBars.map(Math.sqrt), t, x0.rank); // [B, 1, ...]
+    const sqrtOneMinusAlphaBar = perExample(schedule.alphaBars.map((a) => Math.sqrt(1 - a)), t, x0.rank);
     return sqrtAlphaBar.mul(x0).add(sqrtOneMinusAlphaBar.mul(eps));
   });
 }
@@ -365,11 +369,14 @@ export interface DiffusionLossOptions {
  */
 export function diffusionLoss(epsTheta: EpsTheta, x0: tf.Tensor2D, schedule: Schedule, options: DiffusionLossOptions = {}): tf.Scalar {
   assertShape(x0, [null, null], "x0", ["B", "D"]);
+  if (options.t !== undefined) checkSteps(options.t, x0, schedule);
+  if (options.eps !== undefined) assertShape(options.eps, x0.shape, "options.eps (the same shape as x0)");
   return tf.tidy(() => {
     const [B] = x0.shape;
+    // Drawn in range here, so no read-back to check it in the training loop's hot path.
     const t = options.t ?? (tf.randomUniform([B], 0, schedule.T, "int32") as tf.Tensor1D); // [B]
     const eps = options.eps ?? tf.randomNormal(x0.shape); // [B, D]
-    const xt = qSample(x0, t, eps, schedule) as tf.Tensor2D; // [B, D]
+    const xt = qSampleAt(x0, t, eps, schedule) as tf.Tensor2D; // [B, D]
     return tf.mean(tf.square(eps.sub(epsTheta(xt, t)))) as tf.Scalar;
   });
 }

@@ -150,6 +150,10 @@ describe("ε_θ, time embedding and loss", () => {
       const loss = diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t, eps: tf.tensor2d(S.eps) });
       expect(loss.shape).toEqual([]);
       expectClose(loss, S.loss, { rtol: 1e-5 });
+      // a step index given by the caller is still checked (drawn ones are in range by construction)
+      const tBad = tf.tensor1d(S.t.map((v: number, i: number) => (i === 0 ? s.T : v)), "int32");
+      expect(() => diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t: tBad })).toThrow(new RegExp(`t\\[0\\] = ${s.T} is not a step index`));
+      expect(() => diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { eps: tf.zeros([1, 2]) })).toThrow(/options\.eps/);
     });
     net.dispose();
   });
