@@ -591,20 +591,9 @@ function adamUpdateKernel(tfjsName: string): Kernel {
         );
       }
     }
-    const outs: TensorInfo[] = [];
-    const arrays: Float32Array[] = [];
-    for (let i = 0; i < 3; i++) {
-      if (tfjsName === "wasm") {
-        outs.push((args.backend as WasmBackend).makeOutput(value.shape.slice(), "float32"));
-      } else {
-        const array = new Float32Array(n);
-        arrays.push(array);
-        outs.push((args.backend as CpuBackend).makeTensorInfo(value.shape.slice(), "float32", array));
-      }
-    }
+    const outs = [0, 1, 2].map(() => newFloatOutput(args.backend, tfjsName, value.shape.slice()));
     // Views after every allocation (a grown wasm heap detaches older views).
-    const [ov, om, ow] = tfjsName === "wasm" ? outs.map((t) => floatView(args.backend, tfjsName, t)) : arrays;
-    const [xs, ms, vs, gs] = [value, m, v, g].map((t) => floatView(args.backend, tfjsName, t));
+    const [ov, om, ow, xs, ms, vs, gs] = [...outs, value, m, v, g].map((t) => floatView(args.backend, tfjsName, t));
     const addon = loadBlas();
     if (addon !== null) {
       addon.adam(xs, ms, vs, gs, ov, om, ow, attrs.beta1, attrs.beta2, attrs.learningRate, attrs.epsilon, attrs.c1, attrs.c2);
@@ -627,14 +616,13 @@ function intView(backend: unknown, tfjsName: string, t: TensorInfo): Int32Array 
   return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
 }
 
-/** A new float32 output of `shape` and its view (cpu: a fresh array; wasm: the heap). */
-function newFloatOutput(backend: unknown, tfjsName: string, shape: number[]): { info: TensorInfo; values: Float32Array } {
-  if (tfjsName === "wasm") {
-    const info = (backend as WasmBackend).makeOutput(shape, "float32");
-    return { info, values: floatView(backend, tfjsName, info) };
-  }
-  const values = new Float32Array(tf.util.sizeFromShape(shape));
-  return { info: (backend as CpuBackend).makeTensorInfo(shape, "float32", values), values };
+/**
+ * A new float32 output of `shape` (wasm: on the heap; cpu: a fresh array). Take its view with
+ * floatView after the kernel's last allocation.
+ */
+function newFloatOutput(backend: unknown, tfjsName: string, shape: number[]): TensorInfo {
+  if (tfjsName === "wasm") return (backend as WasmBackend).makeOutput(shape, "float32");
+  return (backend as CpuBackend).makeTensorInfo(shape, "float32", new Float32Array(tf.util.sizeFromShape(shape)));
 }
 
 function checkLogSoftmaxInputs(name: string, logits: TensorInfo, targets: TensorInfo, rows: Record<string, TensorInfo>): [number, number] {
@@ -662,12 +650,12 @@ function targetLogSoftmaxKernel(tfjsName: string): Kernel {
     (blas as BlasAddon).xentForward(
       floatView(b, tfjsName, logits),
       intView(b, tfjsName, targets),
-      floatView(b, tfjsName, logp.info),
-      floatView(b, tfjsName, lse.info),
+      floatView(b, tfjsName, logp),
+      floatView(b, tfjsName, lse),
       N,
       V,
     );
-    return [logp.info, lse.info];
+    return [logp, lse];
   };
 }
 
@@ -682,11 +670,11 @@ function targetLogSoftmaxGradKernel(tfjsName: string): Kernel {
       floatView(b, tfjsName, lse),
       intView(b, tfjsName, targets),
       floatView(b, tfjsName, dy),
-      floatView(b, tfjsName, grad.info),
+      floatView(b, tfjsName, grad),
       N,
       V,
     );
-    return grad.info;
+    return grad;
   };
 }
 
@@ -768,20 +756,12 @@ function blasMatMul(tfjsName: string): (original: Kernel) => Kernel {
       M,
       N,
     ];
-    let out: TensorInfo;
-    let c: Float32Array;
-    if (tfjsName === "wasm") {
-      out = (args.backend as WasmBackend).makeOutput(outShape, "float32");
-      c = floatView(args.backend, tfjsName, out);
-    } else {
-      c = new Float32Array(batch * M * N);
-      out = (args.backend as CpuBackend).makeTensorInfo(outShape, "float32", c);
-    }
+    const out = newFloatOutput(args.backend, tfjsName, outShape);
     // Views after the output's allocation (a grown wasm heap detaches older views).
     addon.gemm(
       floatView(args.backend, tfjsName, a),
       floatView(args.backend, tfjsName, b),
-      c,
+      floatView(args.backend, tfjsName, out),
       batch,
       M,
       N,
