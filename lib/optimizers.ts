@@ -109,13 +109,6 @@ export class Adam extends tf.Optimizer {
   getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
-
-  static fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls(config.learningRate, config.beta1, config.beta2, config.epsilon);
-  }
 }
 
 /**
