@@ -10,7 +10,7 @@
  * Letters: B batch, D features, Z latent, T context, H heads, V vocabulary.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adam } from "../lib/optimizers";
+import { adam } from "../lib/engine/optimizers";
 import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGan, disposeGan, ganStep } from "../lib/gan";

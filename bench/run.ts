@@ -17,8 +17,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend, type BackendName } from "../lib/backend";
-import { courseKernelsInfo } from "../lib/kernels";
+import { selectBackend, type BackendName } from "../lib/engine/backend";
+import { courseKernelsInfo } from "../lib/engine/kernels";
 import { MODELS } from "./models";
 
 export interface BenchRow {

@@ -25,7 +25,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
-import { adam } from "./optimizers";
+import { adam } from "./engine/optimizers";
 
 // ---------------------------------------------------------------------------------------------
 // Stable losses from logits

@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./kernels";
+import { TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./engine/kernels";
 import { PAD, contextWindows, decode, documentBatch, maxContext, type Vocabulary } from "./text";
 
 // ---------------------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ export function charCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scal
 /**
  * log softmax(logits_n)[y_n] for each row n (0 where y_n is PAD).
  * Where the course's compiled kernels are available (wasm and cpu with the BLAS addon,
- * lib/kernels.ts) it is one pass over [N, V] each way, with the gradient
+ * lib/engine/kernels.ts) it is one pass over [N, V] each way, with the gradient
  *   ∂ log softmax(x)[y] / ∂x_i = [i = y] − softmax(x)_i;
  * elsewhere the same numbers from tf ops.
  * @param logits shape [N, V]

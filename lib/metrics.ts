@@ -23,9 +23,9 @@
 import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { restoreVariables, saveTensors } from "./checkpoint";
+import { restoreVariables, saveTensors } from "./engine/checkpoint";
 import { batches } from "./mnist";
-import { adam } from "./optimizers";
+import { adam } from "./engine/optimizers";
 import { makeRng } from "./random";
 
 // ---------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ async function runWorker(req: WorkerRequest): Promise<void> {
   };
   Error.stackTraceLimit = 100; // tfjs frames come first; the learner's line is further down
   const tf = await import("@tensorflow/tfjs");
-  const { selectBackend } = await import("../lib/backend");
+  const { selectBackend } = await import("../lib/engine/backend");
   const { seed } = await import("../lib/random");
   await selectBackend({ quiet: true });
   const checksModule = await importModule(req.checksFile);

@@ -10,7 +10,7 @@ import {
   scaledDotProductAttention,
   splitHeads,
 } from "../../lib/attention";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 

@@ -16,7 +16,7 @@ import {
   selectOrder,
   simulate,
 } from "../../lib/autoregression";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { reindexMonthly } from "../../lib/series";
 import { expectClose } from "../helpers/close";

@@ -3,7 +3,7 @@
 // loops, the prompt parser, errors and leaks.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import {
   NULL_CLASS,
   conditionalLoss,

@@ -3,7 +3,7 @@
 // pixel sums) and hand-checked against the class counts printed by scripts/data/extract_mnist.py.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import { batches, binarize, downsample2x, loadMnist, MNIST_TRAIN_SIZE } from "../../lib/mnist";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { inflateSync } from "node:zlib";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import {
   animatedPlot,
   encodePNG,

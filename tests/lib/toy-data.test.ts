@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { modeCoverage, ringCentres, ringOfGaussians, swissRoll, twoMoons } from "../../lib/toy-data";
 import { expectClose } from "../helpers/close";

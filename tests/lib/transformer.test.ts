@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { buildVocabulary, documentBatch } from "../../lib/text";
 import {

@@ -1,4 +1,4 @@
-"""Reference numbers for tests/lib/optimizers.test.ts.
+"""Reference numbers for tests/lib/engine/optimizers.test.ts.
 
 Run from the repository root with Debian's python3-torch (1.13):
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tests/reference/optimizers_reference.py

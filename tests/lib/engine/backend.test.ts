@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
+import { selectBackend } from "../../../lib/engine/backend";
 
 describe("selectBackend", () => {
   it("activates the backend GENAI_BACKEND asks for and reports it in one line", async () => {

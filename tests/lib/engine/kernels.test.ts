@@ -1,14 +1,14 @@
 /**
- * lib/kernels.ts: the kernels registered for the active backend (lib-wasm and lib-cpu projects)
+ * lib/engine/kernels.ts: the kernels registered for the active backend (lib-wasm and lib-cpu projects)
  * compute what explicit loops over small inputs compute, leak no tensors, and a seeded model
  * trains to the same losses on cpu and wasm.
  */
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend, type BackendName } from "../../lib/backend";
-import { courseKernelsInfo } from "../../lib/kernels";
-import { makeRng, seed, unseed } from "../../lib/random";
-import { expectClose } from "../helpers/close";
+import { selectBackend, type BackendName } from "../../../lib/engine/backend";
+import { courseKernelsInfo } from "../../../lib/engine/kernels";
+import { makeRng, seed, unseed } from "../../../lib/random";
+import { expectClose } from "../../helpers/close";
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 let backend: BackendName;

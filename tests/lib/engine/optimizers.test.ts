@@ -1,18 +1,18 @@
 /**
- * lib/optimizers.ts: `adam` takes the steps torch.optim.Adam takes on the same gradients
+ * lib/engine/optimizers.ts: `adam` takes the steps torch.optim.Adam takes on the same gradients
  * (tests/reference/optimizers_reference.py), on the fused kernel and on plain tf ops; matches
  * tf.train.adam on a small model and exchanges state with it; leaks nothing; rejects bad
- * arguments by name. And lib/kernels.ts's CourseAdamUpdate: the addon's compiled loop equals
+ * arguments by name. And lib/engine/kernels.ts's CourseAdamUpdate: the addon's compiled loop equals
  * the JavaScript one, and a wrong input is named.
  */
 import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
-import { ADAM_UPDATE_KERNEL, adamUpdateLoop, courseKernelsInfo } from "../../lib/kernels";
-import { adam } from "../../lib/optimizers";
-import { makeRng } from "../../lib/random";
-import { expectClose } from "../helpers/close";
+import { selectBackend } from "../../../lib/engine/backend";
+import { ADAM_UPDATE_KERNEL, adamUpdateLoop, courseKernelsInfo } from "../../../lib/engine/kernels";
+import { adam } from "../../../lib/engine/optimizers";
+import { makeRng } from "../../../lib/random";
+import { expectClose } from "../../helpers/close";
 
 interface Config {
   name: string;

@@ -2,7 +2,7 @@
  * Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", Algorithm 1), the
  * optimiser every course model trains with. The same update as `tf.train.adam`, state for state
  * (a `tf.train.adam` checkpoint's weights load into it and back), but on the wasm and cpu
- * backends each variable's update is ONE kernel (`CourseAdamUpdate`, lib/kernels.ts) instead of
+ * backends each variable's update is ONE kernel (`CourseAdamUpdate`, lib/engine/kernels.ts) instead of
  * the ~12 small kernels `tf.train.adam` runs per variable: in a small model's train step those
  * launches cost more than the arithmetic. On other backends (native TensorFlow) it runs the
  * update as ordinary tf ops, exactly as tf.train.adam does.

@@ -1,6 +1,6 @@
 /**
  * Kernels the fallback backends lack or run slowly, registered once per backend by
- * `selectBackend` (lib/backend.ts) right after it activates one. Nothing here changes what a
+ * `selectBackend` (lib/engine/backend.ts) right after it activates one. Nothing here changes what a
  * model computes, only how fast (and whether) the wasm and cpu backends compute it.
  *
  *   wasm BatchMatMul, _FusedMatMul   XNNPACK is fast only for plain A·B; with transposeA or
@@ -18,7 +18,7 @@
  *       vectorised Sigmoid, or Math.tanh for small inputs; Sin and Cos (scalar libm, 5x slower
  *       than JavaScript's Math.sin).
  *   wasm and cpu CourseAdamUpdate   the course's own kernel: one variable's whole Adam update
- *       (lib/optimizers.ts) in one pass, in place of ~12 elementwise kernels per variable.
+ *       (lib/engine/optimizers.ts) in one pass, in place of ~12 elementwise kernels per variable.
  *       A loop over the arrays, or the BLAS addon's compiled loop when it is built.
  *   wasm and cpu CourseTargetLogSoftmax, CourseTargetLogSoftmaxGrad   with the addon only: a
  *       character model's cross-entropy over a large vocabulary in one compiled pass each way
@@ -97,7 +97,7 @@ interface BlasAddon {
   config(): string;
 }
 
-/** The kernel lib/optimizers.ts runs for one variable's Adam update, where it is registered. */
+/** The kernel lib/engine/optimizers.ts runs for one variable's Adam update, where it is registered. */
 export const ADAM_UPDATE_KERNEL = "CourseAdamUpdate";
 /**
  * The kernels lib/language-models.ts charCrossEntropy runs where they are registered (wasm and
@@ -534,7 +534,7 @@ function wasmTanh(args: KernelArgs): TensorInfo | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// wasm and cpu: CourseAdamUpdate, one variable's Adam step (lib/optimizers.ts)
+// wasm and cpu: CourseAdamUpdate, one variable's Adam step (lib/engine/optimizers.ts)
 //   inputs value θ, m, v, g (float32, one shape); attrs beta1, beta2, learningRate, epsilon,
 //   c1 = 1 − β₁ᵗ, c2 = 1 − β₂ᵗ; outputs [θ', m', v'] (new tensors: inputs are never written).
 
@@ -694,7 +694,7 @@ function loadBlas(): BlasAddon | null {
   }
   const relative = path.join("native", "blas-matmul", "build", "Release", "blas_matmul.node");
   const roots = [process.cwd()];
-  if (typeof __dirname === "string") roots.push(path.join(__dirname, ".."));
+  if (typeof __dirname === "string") roots.push(path.join(__dirname, "..", ".."));
   const errors: string[] = [];
   for (const root of roots) {
     const file = path.join(root, relative);

@@ -3,10 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/backend";
-import { fileIO, loadTensors, restoreVariables, saveTensors } from "../../lib/checkpoint";
-import { seed } from "../../lib/random";
-import { expectClose } from "../helpers/close";
+import { selectBackend } from "../../../lib/engine/backend";
+import { fileIO, loadTensors, restoreVariables, saveTensors } from "../../../lib/engine/checkpoint";
+import { seed } from "../../../lib/random";
+import { expectClose } from "../../helpers/close";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "genai-ckpt-"));
 

@@ -9,7 +9,7 @@
  *   cpu     `@tensorflow/tfjs` pure JavaScript. Always there; slowest.
  *
  * Order: native → wasm → cpu, chosen once per process. Kernels a backend lacks, and slow paths
- * in it, are patched in lib/kernels.ts so every course model trains on whichever is active.
+ * in it, are patched in lib/engine/kernels.ts so every course model trains on whichever is active.
  * The environment variable GENAI_BACKEND (native | wasm | cpu) forces a choice (tests use it).
  */
 import * as tf from "@tensorflow/tfjs";
