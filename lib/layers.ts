@@ -19,7 +19,8 @@ import { assertInt, assertShape } from "./assert";
 export function uniformVariable<R extends tf.Rank>(shape: number[], fanIn: number, scale = 1): tf.Variable<R> {
   assertInt(fanIn, "fanIn", 1);
   const bound = scale / Math.sqrt(fanIn);
-  return tf.tidy(() => tf.variable(tf.randomUniform(shape, -bound, bound) as tf.Tensor<R>));
+  const init = () => tf.randomUniform(shape, -bound, bound) as unknown as tf.Tensor<R>;
+  return tf.tidy(() => tf.variable(init()));
 }
 
 /** A fully connected layer y = act(x·w + b). */
