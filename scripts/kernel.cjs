@@ -23,8 +23,8 @@ const tslabMain = path.join(root, "node_modules", "tslab", "dist", "main.js");
  * carrying plotly.js, a loop of display updates, a loaded machine) sooner or later sends twice in
  * one turn. The EBUSY then fails the learner's cell with an empty error, or loses the "idle" status
  * (the notebook shows the kernel busy for ever), or, thrown in a timer callback, leaves the cell
- * waiting for ever and every later cell queued behind it; where nothing catches it, the kernel
- * exits. Either way the learner must restart and loses every variable of the session.
+ * waiting for ever and every later cell queued behind it (learners also report the kernel process
+ * exiting). Either way the learner must restart and loses every variable of the session.
  *
  * How: while nothing is queued for a socket, `send` is tried at once, so output printed during a
  * long synchronous cell still streams live; if zeromq answers EBUSY (a check it makes before doing
