@@ -12,6 +12,15 @@ const path = require("path");
 const root = path.resolve(__dirname, "..");
 const tslabMain = path.join(root, "node_modules", "tslab", "dist", "main.js");
 
+/** Writes a failed send's error to the kernel's own stderr (fd 2), which Jupyter logs. */
+function writeFailure(err) {
+  try {
+    fs.writeSync(2, `genai-ts kernel: a zeromq send failed and was dropped: ${err && err.stack ? err.stack : err}\n`);
+  } catch {
+    // stderr closed: nothing left to tell
+  }
+}
+
 /**
  * Makes every send on a zeromq socket wait for the socket's previous send (one queue per socket).
  *
@@ -34,19 +43,12 @@ const tslabMain = path.join(root, "node_modules", "tslab", "dist", "main.js");
  * zeromq is busy with a send made around this wrapper, the queue looks again every 10 ms.
  *
  * @param Socket zeromq's native Socket class, whose prototype every socket type inherits `send` from
+ * @param logFailure called once with each failed send's error; default: a line on fd 2
  */
-function serialiseSends(Socket) {
+function serialiseSends(Socket, logFailure = writeFailure) {
   const send = Socket.prototype.send;
   /** @type {WeakMap<object, { waiting: { args: unknown[], resolve: Function, reject: Function }[], started: number, retry: boolean }>} */
   const queues = new WeakMap();
-
-  const logFailure = (err) => {
-    try {
-      fs.writeSync(2, `genai-ts kernel: a zeromq send failed and was dropped: ${err && err.stack ? err.stack : err}\n`);
-    } catch {
-      // stderr closed: nothing left to tell
-    }
-  };
 
   /** Starts one send now; throws what zeromq throws synchronously (EBUSY among them). */
   const start = (sock, queue, args) => {

@@ -25,7 +25,7 @@ interface SocketLike {
 }
 type SocketClass = { prototype: SocketLike };
 const { serialiseSends } = createRequire(import.meta.url)("../../scripts/kernel.cjs") as {
-  serialiseSends: (Socket: SocketClass) => void;
+  serialiseSends: (Socket: SocketClass, logFailure?: (err: unknown) => void) => void;
 };
 
 class Busy extends Error {
@@ -79,7 +79,8 @@ describe("serialiseSends (scripts/kernel.cjs)", () => {
 
   it("sends a burst in order, failures do not block the queue, and no rejection goes unhandled", async () => {
     const FakeSocket = fakeSocketClass(4);
-    serialiseSends(FakeSocket);
+    const logged: unknown[] = [];
+    serialiseSends(FakeSocket, (err) => logged.push(err));
     const a = new FakeSocket();
     const b = new FakeSocket();
     const unhandled: unknown[] = [];
@@ -100,6 +101,7 @@ describe("serialiseSends (scripts/kernel.cjs)", () => {
       expect(b.sent).toEqual(delivered);
       await new Promise((r) => setTimeout(r, 20));
       expect(unhandled).toEqual([]);
+      expect(logged.map(String)).toEqual(Array(5).fill("Error: send failed")); // 2 from a, 2 from b, the awaited one
     } finally {
       process.off("unhandledRejection", onUnhandled);
     }
@@ -107,7 +109,7 @@ describe("serialiseSends (scripts/kernel.cjs)", () => {
 
   it("sends at once while the socket is free, so output streams during a synchronous cell", () => {
     const FakeSocket = fakeSocketClass(1000);
-    serialiseSends(FakeSocket);
+    serialiseSends(FakeSocket, () => {});
     const socket = new FakeSocket();
     for (let i = 0; i < 5; i++) void socket.send(i);
     expect(socket.calls).toBe(5);
