@@ -6,9 +6,129 @@
 // folder. Starting tslab from the course root lets every notebook import the ONE copy of
 // lib/ and exercises/ as `./lib/...` and `./exercises/...`, and read `data/...`, the same
 // way in JupyterLab, classic Notebook and nbconvert.
+const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-process.chdir(root);
-// tslab reads its own command line: `kernel --config-path <connection file>`.
-require(path.join(root, "node_modules", "tslab", "dist", "main.js")).main();
+const tslabMain = path.join(root, "node_modules", "tslab", "dist", "main.js");
+
+/** Writes a failed send's error to the kernel's own stderr (fd 2), which Jupyter logs. */
+function writeFailure(err) {
+  try {
+    fs.writeSync(2, `genai-ts kernel: a zeromq send failed and was dropped: ${err && err.stack ? err.stack : err}\n`);
+  } catch {
+    // stderr closed: nothing left to tell
+  }
+}
+
+/**
+ * Makes every send on a zeromq socket wait for the socket's previous send (one queue per socket).
+ *
+ * Why: zeromq 6 allows one send in progress per socket; a second `send` while one is pending throws
+ * EBUSY ("Socket is busy writing") synchronously. A send is pending whenever it could not complete
+ * at once, e.g. every 513th send on a socket, which zeromq delays to the next event-loop turn so as
+ * not to starve the loop. tslab 1.0.22 calls `sock.send(...)` without awaiting it (ZmqMessage.
+ * signAndSend, for every status, stream and display message), so a burst of output (a figure
+ * carrying plotly.js, a loop of display updates, a loaded machine) sooner or later sends twice in
+ * one turn. The EBUSY then fails the learner's cell with an empty error, or loses the "idle" status
+ * (the notebook shows the kernel busy for ever), or, thrown in a timer callback, leaves the cell
+ * waiting for ever and every later cell queued behind it (learners also report the kernel process
+ * exiting). Either way the learner must restart and loses every variable of the session.
+ *
+ * How: while nothing is queued for a socket, `send` is tried at once, so output printed during a
+ * long synchronous cell still streams live; if zeromq answers EBUSY (a check it makes before doing
+ * anything), the message waits in the socket's queue, which drains in order each time one of the
+ * socket's sends settles. A failed send is written to the kernel's own stderr (fd 2, the Jupyter
+ * server's log: tslab points process.stderr at iopub) and the queue moves on. No busy loop: if
+ * zeromq is busy with a send made around this wrapper, the queue looks again every 10 ms.
+ *
+ * @param Socket zeromq's native Socket class, whose prototype every socket type inherits `send` from
+ * @param logFailure called once with each failed send's error; default: a line on fd 2
+ */
+function serialiseSends(Socket, logFailure = writeFailure) {
+  const send = Socket.prototype.send;
+  /** @type {WeakMap<object, { waiting: { args: unknown[], resolve: Function, reject: Function }[], started: number, retry: boolean }>} */
+  const queues = new WeakMap();
+
+  /** Starts one send now; throws what zeromq throws synchronously (EBUSY among them). */
+  const start = (sock, queue, args) => {
+    const sent = send.apply(sock, args);
+    queue.started += 1;
+    const settled = () => {
+      queue.started -= 1;
+      drain(sock, queue);
+    };
+    // Attaching the handlers also marks the promise handled, so a failure is logged, never fatal.
+    sent.then(settled, (err) => {
+      logFailure(err);
+      settled();
+    });
+    return sent;
+  };
+
+  /**
+   * Busy with a send started here: its settling drains the queue. Busy otherwise (a send made
+   * around this wrapper): nothing will call back, so look again on a later turn.
+   */
+  const retryLater = (sock, queue) => {
+    if (queue.started > 0 || queue.retry) return;
+    queue.retry = true;
+    setTimeout(() => {
+      queue.retry = false;
+      drain(sock, queue);
+    }, 10);
+  };
+
+  /** Sends queued messages in order until the queue is empty or zeromq is busy again. */
+  const drain = (sock, queue) => {
+    while (queue.waiting.length > 0) {
+      const job = queue.waiting[0];
+      let sent;
+      try {
+        sent = start(sock, queue, job.args);
+      } catch (err) {
+        if (err && err.code === "EBUSY") {
+          retryLater(sock, queue);
+          return;
+        }
+        queue.waiting.shift();
+        logFailure(err);
+        job.reject(err);
+        continue;
+      }
+      queue.waiting.shift();
+      sent.then(job.resolve, job.reject);
+    }
+  };
+
+  // Defined, not assigned: the native prototype's methods are read-only (but configurable).
+  function queuedSend(...args) {
+    let queue = queues.get(this);
+    if (!queue) {
+      queue = { waiting: [], started: 0, retry: false };
+      queues.set(this, queue);
+    }
+    if (queue.waiting.length === 0) {
+      try {
+        return start(this, queue, args);
+      } catch (err) {
+        if (!err || err.code !== "EBUSY") throw err; // zeromq's own contract: bad message, closed socket
+      }
+    }
+    const later = new Promise((resolve, reject) => queue.waiting.push({ args, resolve, reject }));
+    later.catch(() => {}); // tslab ignores the promise; the failure is logged once, in start or drain
+    retryLater(this, queue);
+    return later;
+  }
+  Object.defineProperty(Socket.prototype, "send", { ...Object.getOwnPropertyDescriptor(Socket.prototype, "send"), value: queuedSend });
+}
+
+module.exports = { serialiseSends };
+
+if (require.main === module) {
+  // The zeromq that tslab will load (tslab requires it lazily, when the kernel starts).
+  serialiseSends(require(require.resolve("zeromq", { paths: [path.dirname(tslabMain)] })).Socket);
+  process.chdir(root);
+  // tslab reads its own command line: `kernel --config-path <connection file>`.
+  require(tslabMain).main();
+}
