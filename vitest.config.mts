@@ -21,7 +21,8 @@ export default defineConfig({
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       {
         extends: true,
-        test: { name: "notebooks", include: ["tests/notebooks/**/*.test.ts"], testTimeout: 1_800_000, hookTimeout: 1_800_000 },
+        // one file at a time: the kernel stress test loads the CPU on purpose, the notebooks are timed
+        test: { name: "notebooks", include: ["tests/notebooks/**/*.test.ts"], testTimeout: 1_800_000, hookTimeout: 1_800_000, fileParallelism: false },
       },
     ],
   },
