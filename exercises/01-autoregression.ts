@@ -12,7 +12,7 @@
  * Shapes: T series length, p AR order, n values drawn.
  */
 import { assertFinite, assertInt } from "../lib/assert";
-import { solveLinearSystem } from "../lib/autoregression";
+import { solveLinearSystem } from "../lib/numerics";
 
 /** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
 export interface ARParams {
@@ -83,7 +83,7 @@ export function acf(x: number[], nlags: number): number[] {
  *
  * Hint: build X and y in one loop over t = p..T−1 (row = [1, x[t − 1], …, x[t − p]]: lag i is
  * x[t − i] for i = 1..p), accumulate XᵀX (shape [p + 1, p + 1]) and Xᵀy (shape [p + 1]), then
- * `solveLinearSystem(XtX, Xty)` (from lib/autoregression.ts, imported above) returns [intercept, phi_1, …, phi_p].
+ * `solveLinearSystem(XtX, Xty)` (from lib/numerics.ts, imported above) returns [intercept, phi_1, …, phi_p].
  *
  * @param x shape [T], T − p > p + 1 (more equations than coefficients)
  * @param p AR order, an integer ≥ 1

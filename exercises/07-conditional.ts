@@ -9,7 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
-import { symmetricEigen, sqrtmSymmetric, type FeatureStats } from "../lib/metrics";
+import type { FeatureStats } from "../lib/metrics";
+import { symmetricEigen, sqrtmSymmetric } from "../lib/numerics";
 
 /**
  * 07.1 Classifier-free guidance (Ho & Salimans 2021): one network predicts the noise with the
@@ -40,7 +41,7 @@ export function guidedEps(epsCond: tf.Tensor2D, epsUncond: tf.Tensor2D, w: numbe
  * (Σ₁Σ₂)^½ is a matrix square root, not the entrywise one. Σ₁Σ₂ is not symmetric, but it has
  * the same eigenvalues as the symmetric M = Σ₁^½ Σ₂ Σ₁^½, so Tr((Σ₁Σ₂)^½) = Σᵢ √λᵢ(M).
  *
- * Hint: `sqrtmSymmetric(Σ₁)` (lib/metrics.ts) gives Σ₁^½; multiply the plain matrices with two
+ * Hint: `sqrtmSymmetric(Σ₁)` (lib/numerics.ts) gives Σ₁^½; multiply the plain matrices with two
  * loops; `symmetricEigen(M).values` gives the λᵢ (symmetrise M first: (M + Mᵀ)/2).
  *
  * @param a μ₁ (length F) and Σ₁ (F × F), plain numbers

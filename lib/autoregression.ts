@@ -40,6 +40,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertInt, assertShape } from "./assert";
+import { leastSquares, normalQuantile, trySolveLinearSystem } from "./numerics";
 import { makeRng, randn } from "./random";
 
 /** A series: a plain array, a typed array, or a rank-1 tensor; shape [T]. */
@@ -121,140 +122,6 @@ function mean(x: readonly number[]): number {
   let s = 0;
   for (const v of x) s += v;
   return s / x.length;
-}
-
-// ---------------------------------------------------------------------------------------
-// Small dense linear algebra (k ≤ a few dozen)
-// ---------------------------------------------------------------------------------------
-
-/**
- * Least squares min ‖X β − y‖² by Householder QR (no normal equations, so no squared
- * condition number). X is given by rows; shape [N, K]. Throws if X's columns are collinear.
- */
-function leastSquares(X: number[][], y: number[], name: string): number[] {
-  const N = X.length;
-  const K = X[0].length;
-  const A = X.map((row) => row.slice()); // [N, K], overwritten by R and the reflectors
-  const b = y.slice();
-  let scale = 0;
-  for (const row of X) for (const v of row) scale = Math.max(scale, Math.abs(v));
-  for (let j = 0; j < K; j++) {
-    let norm = 0;
-    for (let i = j; i < N; i++) norm += A[i][j] * A[i][j];
-    norm = Math.sqrt(norm);
-    if (norm <= 1e-12 * scale * Math.sqrt(N)) {
-      throw new Error(`${name}: the regressors (intercept and lagged values) are collinear; least squares has no unique solution`);
-    }
-    const alpha = A[j][j] > 0 ? -norm : norm;
-    // v = a_j − alpha e_j; H = I − 2 v vᵀ / vᵀv
-    const v: number[] = [];
-    for (let i = j; i < N; i++) v.push(A[i][j]);
-    v[0] -= alpha;
-    let vv = 0;
-    for (const vi of v) vv += vi * vi;
-    for (let c = j; c < K; c++) {
-      let dot = 0;
-      for (let i = j; i < N; i++) dot += v[i - j] * A[i][c];
-      const f = (2 * dot) / vv;
-      for (let i = j; i < N; i++) A[i][c] -= f * v[i - j];
-    }
-    let dot = 0;
-    for (let i = j; i < N; i++) dot += v[i - j] * b[i];
-    const f = (2 * dot) / vv;
-    for (let i = j; i < N; i++) b[i] -= f * v[i - j];
-  }
-  // back-substitution R β = (Qᵀ y)[0..K)
-  const beta = new Array<number>(K).fill(0);
-  for (let j = K - 1; j >= 0; j--) {
-    let s = b[j];
-    for (let c = j + 1; c < K; c++) s -= A[j][c] * beta[c];
-    beta[j] = s / A[j][j];
-  }
-  return beta;
-}
-
-/**
- * Solves the square system A z = b by Gaussian elimination with partial pivoting (used for
- * normal equations, e.g. by exercise 01.4).
- * @param A shape [K, K]
- * @param b shape [K]
- * @returns z, shape [K]
- */
-export function solveLinearSystem(A: number[][], b: number[]): number[] {
-  const K = b.length;
-  if (!Array.isArray(A) || A.length !== K || A.some((row) => !Array.isArray(row) || row.length !== K)) {
-    throw new Error(`A must be a square [${K}, ${K}] matrix to match b (length ${K})`);
-  }
-  assertFinite(b, "b");
-  A.forEach((row, i) => assertFinite(row, `A[${i}]`));
-  const z = solve(A, b);
-  if (z === null) throw new Error("A is singular: the columns of X are linearly dependent");
-  return z;
-}
-
-/** Solves A z = b (A square) by Gaussian elimination with partial pivoting; null if singular. */
-function solve(A: number[][], b: number[]): number[] | null {
-  const K = b.length;
-  const M = A.map((row, i) => [...row, b[i]]);
-  for (let j = 0; j < K; j++) {
-    let piv = j;
-    for (let i = j + 1; i < K; i++) if (Math.abs(M[i][j]) > Math.abs(M[piv][j])) piv = i;
-    if (Math.abs(M[piv][j]) < 1e-300) return null;
-    [M[j], M[piv]] = [M[piv], M[j]];
-    for (let i = j + 1; i < K; i++) {
-      const f = M[i][j] / M[j][j];
-      for (let c = j; c <= K; c++) M[i][c] -= f * M[j][c];
-    }
-  }
-  const z = new Array<number>(K).fill(0);
-  for (let j = K - 1; j >= 0; j--) {
-    let s = M[j][K];
-    for (let c = j + 1; c < K; c++) s -= M[j][c] * z[c];
-    z[j] = s / M[j][j];
-  }
-  return z;
-}
-
-/**
- * The standard normal quantile Φ⁻¹(prob): P. J. Acklam's rational approximation (relative
- * error 1.15e−9) refined by one Halley step on erfc.
- */
-function normalQuantile(prob: number): number {
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  let z: number;
-  if (prob < low) {
-    const s = Math.sqrt(-2 * Math.log(prob));
-    z = (((((c[0] * s + c[1]) * s + c[2]) * s + c[3]) * s + c[4]) * s + c[5]) / ((((d[0] * s + d[1]) * s + d[2]) * s + d[3]) * s + 1);
-  } else if (prob <= 1 - low) {
-    const s = prob - 0.5;
-    const r = s * s;
-    z = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * s) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  } else {
-    const s = Math.sqrt(-2 * Math.log(1 - prob));
-    z = -(((((c[0] * s + c[1]) * s + c[2]) * s + c[3]) * s + c[4]) * s + c[5]) / ((((d[0] * s + d[1]) * s + d[2]) * s + d[3]) * s + 1);
-  }
-  // Halley refinement: e = Φ(z) − prob
-  const e = 0.5 * erfc(-z / Math.SQRT2) - prob;
-  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((z * z) / 2);
-  return z - u / (1 + (z * u) / 2);
-}
-
-/** Complementary error function (Numerical Recipes' erfcc, fractional error < 1.2e−7, then refined by Halley). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -480,7 +347,7 @@ function olsAR(x: readonly number[], p: number, withIntercept: boolean, start: n
   let intercept = 0;
   let phi: number[] = [];
   if (rows[0].length > 0) {
-    const beta = leastSquares(rows, y, "fitAR");
+    const beta = leastSquares(rows, y, "fitAR: the regressors (intercept and lagged values)");
     intercept = withIntercept ? beta[0] : 0;
     phi = withIntercept ? beta.slice(1) : beta;
   }
@@ -732,7 +599,7 @@ export function fitARIMA(x: SeriesInput, order: ArimaOrder, options: FitARIMAOpt
       let accepted = false;
       while (!accepted && lambda < 1e16) {
         const A = JtJ.map((row, a) => row.map((v, b) => (a === b ? v * (1 + lambda) : v)));
-        const delta = solve(A, Jte.map((v) => -v));
+        const delta = trySolveLinearSystem(A, Jte.map((v) => -v));
         if (delta) {
           const trial = beta.map((v, c) => v + delta[c]);
           const tp = unpack(trial);
@@ -898,16 +765,9 @@ export function simulate(model: ArimaModel, n: number, options: SimulateOptions 
   const { p, d, q } = model.order;
   const burnIn = options.burnIn ?? 100;
   assertInt(burnIn, "options.burnIn", 0);
-  let normal: () => number = randn;
-  if (options.seed !== undefined) {
-    assertInt(options.seed, "options.seed");
-    const uniform = makeRng(options.seed);
-    normal = () => {
-      let u = 0;
-      while (u === 0) u = uniform();
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform()); // Box–Muller
-    };
-  }
+  if (options.seed !== undefined) assertInt(options.seed, "options.seed");
+  const rng = options.seed === undefined ? undefined : makeRng(options.seed); // undefined: the global stream
+  const normal = () => randn(rng);
   const sigma = Math.sqrt(model.sigma2);
   let w: number[];
   let e: number[];

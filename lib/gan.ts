@@ -17,8 +17,7 @@
  *   createMlp, createGan, disposeGan       MLP generator and discriminator, two Adam optimisers
  *   ganStep                                one D update (G's output detached), then one G update
  *   GanMonitor                             losses and D's accuracy per step, with warnings
- *   optimalDiscriminator1D, value1D,       the paper's Proposition 1 and Theorem 1 on a 1-D toy:
- *   trainingCriterion1D, jsDivergence1D    p_data = N(0, 1), p_g = N(μ, 1) by quadrature
+ * (The paper's Proposition 1 and Theorem 1 on a 1-D toy, by quadrature, are in lib/gan-theory.ts.)
  *
  * Taught in notebooks/05-gan.ipynb. Shape letters: B batch, D data features, Z noise (latent)
  * size, H hidden units.
@@ -445,106 +444,4 @@ export class GanMonitor {
     this.warnings.push({ step: this.steps, message });
     this.warn(message);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The 1-D toy: p_data = N(0, 1), p_g = N(μ, 1)
-
-/** The density of N(mean, std²) at x. */
-export function normalPdf(x: number, mean = 0, std = 1): number {
-  const u = (x - mean) / std;
-  return Math.exp(-0.5 * u * u) / (std * Math.sqrt(2 * Math.PI));
-}
-
-/** log of N(mean, std²) at x. */
-function normalLogPdf(x: number, mean = 0, std = 1): number {
-  const u = (x - mean) / std;
-  return -0.5 * u * u - Math.log(std * Math.sqrt(2 * Math.PI));
-}
-
-/** log(eᵃ + eᵇ) without overflow. */
-function logAddExp(a: number, b: number): number {
-  const m = Math.max(a, b);
-  return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
-}
-
-/**
- * The optimal discriminator for a fixed G (Proposition 1): D*(x) = p_data(x) / (p_data(x) + p_g(x)),
- * here with p_data = N(0, 1) and p_g = N(μ, 1); equal to σ(log p_data − log p_g) = σ(μ²/2 − μx).
- */
-export function optimalDiscriminator1D(x: number, mu: number): number {
-  return 1 / (1 + Math.exp(normalLogPdf(x, mu) - normalLogPdf(x, 0)));
-}
-
-export interface QuadratureOptions {
-  /** Integrate over [min(0, μ) − halfWidth, max(0, μ) + halfWidth] (default 12 standard deviations). */
-  halfWidth?: number;
-  /** Number of Simpson intervals, even (default 4000). */
-  intervals?: number;
-}
-
-/** Composite Simpson's rule for f on [lo, hi] with n (even) intervals. */
-function simpson(f: (x: number) => number, lo: number, hi: number, n: number): number {
-  assertInt(n, "options.intervals", 2);
-  if (n % 2 !== 0) throw new Error(`options.intervals must be even, got ${n}`);
-  const h = (hi - lo) / n;
-  let sum = f(lo) + f(hi);
-  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(lo + i * h);
-  return (sum * h) / 3;
-}
-
-function range(mu: number, options: QuadratureOptions): [number, number, number] {
-  const { halfWidth = 12, intervals = 4000 } = options;
-  if (!Number.isFinite(mu)) throw new Error(`mu must be a finite number, got ${mu}`);
-  return [Math.min(0, mu) - halfWidth, Math.max(0, mu) + halfWidth, intervals];
-}
-
-/** p·log q with the convention 0·log 0 = 0 (and log q clamped at log 1e-300). */
-function plogq(p: number, q: number): number {
-  return p === 0 ? 0 : p * Math.log(Math.max(q, 1e-300));
-}
-
-/**
- * V(D, G) = ∫ p_data(x) log D(x) + p_g(x) log(1 − D(x)) dx on the 1-D toy, by quadrature.
- * @param mu the mean μ of p_g = N(μ, 1)
- * @param d any discriminator x ↦ D(x) in [0, 1]
- */
-export function value1D(mu: number, d: (x: number) => number, options: QuadratureOptions = {}): number {
-  const [lo, hi, n] = range(mu, options);
-  return simpson((x) => {
-    const dx = d(x);
-    return plogq(normalPdf(x, 0), dx) + plogq(normalPdf(x, mu), 1 - dx);
-  }, lo, hi, n);
-}
-
-/**
- * The virtual training criterion C(G) = max_D V(D, G) = V(D*, G) on the 1-D toy, by quadrature
- * in log space (log D* = log p_data − log(p_data + p_g)). Theorem 1: C(G) = −log 4 + 2·JSD,
- * with its minimum −log 4 exactly at μ = 0.
- * @param mu the mean μ of p_g = N(μ, 1)
- */
-export function trainingCriterion1D(mu: number, options: QuadratureOptions = {}): number {
-  const [lo, hi, n] = range(mu, options);
-  return simpson((x) => {
-    const lp = normalLogPdf(x, 0);
-    const lg = normalLogPdf(x, mu);
-    const lm = logAddExp(lp, lg); // log(p_data + p_g)
-    return Math.exp(lp) * (lp - lm) + Math.exp(lg) * (lg - lm);
-  }, lo, hi, n);
-}
-
-/**
- * The Jensen–Shannon divergence of two 1-D densities, by quadrature on [lo, hi]:
- *   JSD(p‖q) = ½ KL(p‖m) + ½ KL(q‖m),  m = (p + q)/2;  between 0 and ln 2.
- * @param p density x ↦ p(x)
- * @param q density x ↦ q(x)
- */
-export function jsDivergence1D(p: (x: number) => number, q: (x: number) => number, lo: number, hi: number, intervals = 4000): number {
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new Error(`need finite lo < hi, got lo = ${lo}, hi = ${hi}`);
-  return simpson((x) => {
-    const px = p(x);
-    const qx = q(x);
-    const m = (px + qx) / 2;
-    return 0.5 * ((px > 0 ? px * Math.log(px / m) : 0) + (qx > 0 ? qx * Math.log(qx / m) : 0));
-  }, lo, hi, intervals);
 }

@@ -4,7 +4,6 @@
  * layer supplies the features and whose predictions give conditional accuracy.
  * Taught in notebooks/07-conditional-generation.ipynb.
  *
- *   symmetricEigen, sqrtmSymmetric   eigendecomposition (Jacobi) and square root of a symmetric matrix
  *   featureStats, frechetDistance    μ, Σ of a feature set; ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½)
  *   fid                              Fréchet distance between two feature sets                (Heusel et al. 2017)
  *   kid                              unbiased MMD² with the cubic polynomial kernel           (Bińkowski et al. 2018)
@@ -12,6 +11,7 @@
  *   meanNearestDistance              mean distance from each point of one set to the nearest of
  *                                    another: precision (samples → data) and coverage (data → samples)
  *   likelihoodUnits                  nats per image → nats/dim and bits/dim
+ *   anomalyAUC                       how well a score separates anomalies: ROC AUC (Mann–Whitney)
  *   createDigitClassifier, trainDigitClassifier, loadOrTrainClassifier, conditionalAccuracy
  *
  * Sources: M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local
@@ -26,104 +26,7 @@ import { assertInt, assertShape } from "./assert";
 import { restoreVariables, saveTensors } from "./engine/checkpoint";
 import { batches } from "./mnist";
 import { adam } from "./engine/optimizers";
-import { makeRng } from "./random";
-
-// ---------------------------------------------------------------------------------------------
-// Symmetric matrices in plain float64 JS
-// ---------------------------------------------------------------------------------------------
-
-/** A square matrix as rows of plain numbers. */
-export type Matrix = number[][];
-
-/**
- * Eigendecomposition A = V·diag(λ)·Vᵀ of a symmetric matrix by cyclic Jacobi rotations
- * (Golub & Van Loan, Matrix Computations, §8.5): each rotation zeroes one off-diagonal pair
- * until the off-diagonal mass is negligible.
- * @param A symmetric, F × F
- * @returns eigenvalues λ (length F, unsorted) and V whose columns are the eigenvectors
- */
-export function symmetricEigen(A: Matrix, options: { tol?: number; maxSweeps?: number } = {}): { values: number[]; vectors: Matrix } {
-  const n = A.length;
-  A.forEach((row, i) => {
-    if (row.length !== n) throw new Error(`symmetricEigen: A must be square, row ${i} has ${row.length} entries, expected ${n}`);
-  });
-  const a = A.map((row) => row.slice());
-  const v: Matrix = a.map((_, i) => a.map((__, j) => (i === j ? 1 : 0)));
-  const scale = Math.max(1e-300, ...a.map((row) => Math.max(...row.map(Math.abs))));
-  const tol = options.tol ?? 1e-14;
-  for (let sweep = 0; sweep < (options.maxSweeps ?? 100); sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] * a[p][q];
-    if (Math.sqrt(off) <= tol * scale * n) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (Math.abs(a[p][q]) <= 1e-300) continue;
-        // rotation angle that zeroes a[p][q]: tan(2θ) = 2a_pq / (a_qq − a_pp)
-        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k][p];
-          const akq = a[k][q];
-          a[k][p] = c * akp - s * akq;
-          a[k][q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p][k];
-          const aqk = a[q][k];
-          a[p][k] = c * apk - s * aqk;
-          a[q][k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k][p];
-          const vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq;
-          v[k][q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: a.map((row, i) => row[i]), vectors: v };
-}
-
-/** A·B for plain matrices. */
-function matMul(A: Matrix, B: Matrix): Matrix {
-  const n = A.length;
-  const m = B[0].length;
-  const k = B.length;
-  const out: Matrix = Array.from({ length: n }, () => new Array(m).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let l = 0; l < k; l++) {
-      const ail = A[i][l];
-      if (ail === 0) continue;
-      for (let j = 0; j < m; j++) out[i][j] += ail * B[l][j];
-    }
-  }
-  return out;
-}
-
-/**
- * The principal square root of a symmetric positive semi-definite matrix:
- *   A^½ = V·diag(√λ)·Vᵀ   (tiny negative eigenvalues from rounding are clipped to 0)
- * so that A^½·A^½ = A. Not the entrywise square root, and not A itself.
- * @param A symmetric PSD, F × F
- */
-export function sqrtmSymmetric(A: Matrix): Matrix {
-  const { values, vectors: V } = symmetricEigen(A);
-  const n = A.length;
-  const r = values.map((l) => Math.sqrt(Math.max(l, 0)));
-  const out: Matrix = Array.from({ length: n }, () => new Array(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += V[i][k] * r[k] * V[j][k];
-      out[i][j] = s;
-      out[j][i] = s;
-    }
-  }
-  return out;
-}
+import { matMul, sqrtmSymmetric, symmetricEigen, type Matrix } from "./numerics";
 
 // ---------------------------------------------------------------------------------------------
 // FID
@@ -282,6 +185,31 @@ export function likelihoodUnits(natsPerImage: number, dims: number): { natsPerDi
   return { natsPerDim: natsPerImage / dims, bitsPerDim: natsPerImage / (dims * Math.LN2) };
 }
 
+/**
+ * How well an anomaly score separates anomalies from normal data: the area under the ROC curve,
+ * = the probability that a random anomaly scores higher than a random normal example (ties
+ * count ½; Mann–Whitney). 1 is perfect separation, 0.5 is chance. With the VAE, use −ELBO (or
+ * −IWAE) as the score: anomalies are images the model finds improbable.
+ */
+export function anomalyAUC(normalScores: ArrayLike<number>, anomalyScores: ArrayLike<number>): number {
+  const n0 = normalScores.length;
+  const n1 = anomalyScores.length;
+  if (n0 === 0 || n1 === 0) throw new Error(`anomalyAUC needs at least one score of each kind, got ${n0} normal and ${n1} anomaly scores`);
+  const all = [...Array.from(normalScores, (s) => ({ s, anomaly: false })), ...Array.from(anomalyScores, (s) => ({ s, anomaly: true }))];
+  if (all.some((a) => Number.isNaN(a.s))) throw new Error("anomalyAUC: a score is NaN");
+  all.sort((a, b) => a.s - b.s);
+  // Mann–Whitney: sum of the anomalies' ranks (ties get their average rank).
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j].s === all[i].s) j++;
+    const avgRank = (i + 1 + j) / 2;
+    for (let t = i; t < j; t++) if (all[t].anomaly) rankSum += avgRank;
+    i = j;
+  }
+  return (rankSum - (n1 * (n1 + 1)) / 2) / (n0 * n1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The digit classifier (feature extractor and judge)
 // ---------------------------------------------------------------------------------------------
@@ -416,20 +344,4 @@ export function conditionalAccuracy(classifier: DigitClassifier, images: tf.Tens
   let hits = 0;
   for (let i = 0; i < B; i++) if (got[i] === want[i]) hits++;
   return hits / B;
-}
-
-/** A seeded subset of `k` examples per class (for the small-labelled-set experiments). @returns row indices */
-export function perClassSubset(labels: ArrayLike<number>, k: number, seed = 0): number[] {
-  const rng = makeRng(seed);
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
-  const out: number[] = [];
-  for (const rows of byClass) {
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [rows[i], rows[j]] = [rows[j], rows[i]];
-    }
-    out.push(...rows.slice(0, k));
-  }
-  return out;
 }

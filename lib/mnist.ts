@@ -7,6 +7,7 @@
  *   batches(split, options)     seeded mini-batches that reshuffle every epoch
  *   downsample2x(images)        2×2 average pooling, 28×28 → 14×14
  *   binarize(images, options)   0/1 pixels: threshold at 0.5, or sampled with p = grey level
+ *   perClassSubset(labels, k)   a seeded subset of k examples per class (small labelled sets)
  *
  * The split is fixed in the file: rows 0–7,999 train, 8,000–9,999 test (stratified per class).
  * Every loader call returns new tensors; call `mnist.dispose()` when done.
@@ -18,7 +19,7 @@ import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { assertInt, assertShape } from "./assert";
 import { dataPath, type DataOptions } from "./datasets";
-import { makeRng } from "./random";
+import { makeRng, shuffleInPlace } from "./random";
 
 /** The data file in data/. */
 export const MNIST_FILE = "mnist-10k.bin.gz";
@@ -253,14 +254,7 @@ export function batches(split: { images: tf.Tensor; labels: tf.Tensor1D }, optio
   return {
     next() {
       if (position >= perEpoch) {
-        if (shuffle) {
-          for (let i = n - 1; i > 0; i--) {
-            const j = Math.floor(rng() * (i + 1));
-            const t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-          }
-        }
+        if (shuffle) shuffleInPlace(order, rng);
         position = 0;
         epoch++;
       }
@@ -276,4 +270,29 @@ export function batches(split: { images: tf.Tensor; labels: tf.Tensor1D }, optio
     },
     perEpoch,
   };
+}
+
+/**
+ * A seeded subset of `k` examples per class, for the small-labelled-set experiments: each class's
+ * rows, in order, are shuffled (Fisher–Yates, one `makeRng(seed)` stream over classes 0…9) and
+ * the first k kept.
+ * @param labels shape [N], integers in [0, 10)
+ * @param k examples per class, an integer ≥ 1 (a class with fewer gives all it has)
+ * @param seed of the shuffle (default 0)
+ * @returns row indices, class 0's first, shape [≤ 10·k]
+ */
+export function perClassSubset(labels: ArrayLike<number>, k: number, seed = 0): number[] {
+  assertInt(k, "k", 1);
+  const rng = makeRng(seed);
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!(Number.isInteger(label) && label >= 0 && label < 10)) {
+      throw new Error(`labels must be integers in [0, 10), got labels[${i}] = ${label}`);
+    }
+    byClass[label].push(i);
+  }
+  const out: number[] = [];
+  for (const rows of byClass) out.push(...shuffleInPlace(rows, rng).slice(0, k));
+  return out;
 }

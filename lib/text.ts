@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import { assertInt } from "./assert";
 import { dataPath, type DataOptions } from "./datasets";
-import { makeRng } from "./random";
+import { choice, makeRng, randInt, shuffleInPlace } from "./random";
 
 /** The target id of padding positions: they are not scored. */
 export const PAD = -1;
@@ -119,12 +119,7 @@ export interface SplitOptions {
 export function splitDocuments(documents: readonly string[], options: SplitOptions = {}): { train: string[]; validation: string[] } {
   const { validationFraction = 0.1, seed = 0 } = options;
   if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1), got ${validationFraction}`);
-  const rng = makeRng(seed);
-  const order = documents.slice();
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffleInPlace(documents.slice(), makeRng(seed));
   const nValidation = Math.max(1, Math.round(order.length * validationFraction));
   return { train: order.slice(0, order.length - nValidation), validation: order.slice(order.length - nValidation) };
 }
@@ -179,7 +174,7 @@ export function randomBatch(
   rng: () => number = Math.random,
 ): { x: tf.Tensor2D; y: tf.Tensor2D } {
   assertInt(batchSize, "batchSize", 1);
-  const picked = Array.from({ length: batchSize }, () => documents[Math.floor(rng() * documents.length)]);
+  const picked = Array.from({ length: batchSize }, () => choice(documents, rng));
   return documentBatch(vocab, picked, contextLength);
 }
 
@@ -239,7 +234,7 @@ export function maskedBatch(
     const n = characters(doc).length; // characters sit at positions 1 … n
     const picked = new Set<number>();
     for (let t = 1; t <= n; t++) if (rng() < rate) picked.add(t);
-    if (picked.size === 0 && n > 0) picked.add(1 + Math.floor(rng() * n));
+    if (picked.size === 0 && n > 0) picked.add(1 + randInt(n, rng));
     for (const t of picked) {
       y[b * T + t] = x[b * T + t];
       x[b * T + t] = vocab.size;

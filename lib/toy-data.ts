@@ -19,18 +19,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { makeRng } from "./random";
+import { makeRng, normalFrom } from "./random";
 
 /** The source of uniform numbers: a seeded generator, or the global (seedable) stream. */
 function uniformSource(seedValue: number | undefined): () => number {
   return seedValue === undefined ? Math.random : makeRng(seedValue);
-}
-
-/** A standard normal draw (Box–Muller) from `uniform`. */
-function normalFrom(uniform: () => number): number {
-  let u = 0;
-  while (u === 0) u = uniform();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
 }
 
 function checkPositive(value: number, name: string): void {

@@ -17,11 +17,11 @@
  *   elbo, vaeLoss                    the ELBO's parts; the loss −(recon − β·KL), batch mean
  *   iwaeBound                        the K-sample importance-weighted bound ("How good is the model?")
  *   samplePrior, interpolateLatent, latentGrid   generating from the model
- *   bitsPerDim, anomalyAUC           units and the anomaly-detection score ("Anomaly detection")
  *
- * Likelihoods are in nats per image (natural log, summed over the D pixels); bitsPerDim divides
- * by D·ln 2, the scale of stage 1. Shapes: B batch, D pixels (784), H hidden units, Z latent
- * dimensions, K importance samples.
+ * Likelihoods are in nats per image (natural log, summed over the D pixels); lib/metrics.ts
+ * `likelihoodUnits` divides by D·ln 2 for bits/dim, the scale of stage 1, and `anomalyAUC` there
+ * turns −ELBO into the anomaly-detection score. Shapes: B batch, D pixels (784), H hidden units,
+ * Z latent dimensions, K importance samples.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
@@ -452,38 +452,4 @@ export function latentGrid(n: number, limit = 2.5): tf.Tensor2D {
     for (let c = 0; c < n; c++) values.push(-limit + (2 * limit * c) / (n - 1), limit - (2 * limit * r) / (n - 1));
   }
   return tf.tensor2d(values, [n * n, 2]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Units and scores
-
-/** Nats per image → bits per dimension: nats / (D·ln 2). 784·ln 2 = 543.43 nats is 1 bit/dim. */
-export function bitsPerDim(natsPerImage: number, dims: number): number {
-  assertInt(dims, "dims", 1);
-  return natsPerImage / (dims * Math.LN2);
-}
-
-/**
- * How well an anomaly score separates anomalies from normal data: the area under the ROC curve,
- * = the probability that a random anomaly scores higher than a random normal example (ties
- * count ½; Mann–Whitney). 1 is perfect separation, 0.5 is chance. With the VAE, use −ELBO (or
- * −IWAE) as the score: anomalies are images the model finds improbable.
- */
-export function anomalyAUC(normalScores: ArrayLike<number>, anomalyScores: ArrayLike<number>): number {
-  const n0 = normalScores.length;
-  const n1 = anomalyScores.length;
-  if (n0 === 0 || n1 === 0) throw new Error(`anomalyAUC needs at least one score of each kind, got ${n0} normal and ${n1} anomaly scores`);
-  const all = [...Array.from(normalScores, (s) => ({ s, anomaly: false })), ...Array.from(anomalyScores, (s) => ({ s, anomaly: true }))];
-  if (all.some((a) => Number.isNaN(a.s))) throw new Error("anomalyAUC: a score is NaN");
-  all.sort((a, b) => a.s - b.s);
-  // Mann–Whitney: sum of the anomalies' ranks (ties get their average rank).
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j].s === all[i].s) j++;
-    const avgRank = (i + 1 + j) / 2;
-    for (let t = i; t < j; t++) if (all[t].anomaly) rankSum += avgRank;
-    i = j;
-  }
-  return (rankSum - (n1 * (n1 + 1)) / 2) / (n0 * n1);
 }

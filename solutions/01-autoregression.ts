@@ -11,7 +11,7 @@
  * Shapes: T series length, p AR order, n values drawn.
  */
 import { assertFinite, assertInt } from "../lib/assert";
-import { solveLinearSystem } from "../lib/autoregression";
+import { solveLinearSystem } from "../lib/numerics";
 
 /** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
 export interface ARParams {

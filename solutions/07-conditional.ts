@@ -9,7 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
-import { symmetricEigen, sqrtmSymmetric, type FeatureStats } from "../lib/metrics";
+import type { FeatureStats } from "../lib/metrics";
+import { symmetricEigen, sqrtmSymmetric } from "../lib/numerics";
 
 /**
  * 07.1 Classifier-free guidance (Ho & Salimans 2021): one network predicts the noise with the

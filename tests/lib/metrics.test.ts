@@ -1,6 +1,6 @@
 // lib/metrics.ts: FID and KID against scipy/numpy (tests/reference/metrics_reference.py →
-// metrics.json) on synthetic features; FID against the Gaussian closed form; the Jacobi square
-// root; diversity; likelihood units; the classifier's shapes, training, checkpoint and leaks.
+// metrics.json) on synthetic features; FID against the Gaussian closed form; diversity;
+// likelihood units; the anomaly AUC; the classifier's shapes, training, checkpoint and leaks.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
 import {
+  anomalyAUC,
   conditionalAccuracy,
   createDigitClassifier,
   featureStats,
@@ -16,14 +17,11 @@ import {
   kid,
   likelihoodUnits,
   loadOrTrainClassifier,
-  perClassSubset,
   meanNearestDistance,
   sampleDiversity,
-  sqrtmSymmetric,
-  symmetricEigen,
   trainDigitClassifier,
-  type Matrix,
 } from "../../lib/metrics";
+import type { Matrix } from "../../lib/numerics";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 
@@ -35,27 +33,6 @@ beforeAll(async () => {
   await selectBackend({ quiet: true });
 });
 afterEach(() => unseed());
-
-const matMul = (A: Matrix, B: Matrix) => A.map((r) => B[0].map((_, j) => r.reduce((s, a, k) => s + a * B[k][j], 0)));
-
-describe("symmetric matrices", () => {
-  it("Jacobi eigenpairs reconstruct A and match the known spectrum", () => {
-    // [[2, 1], [1, 2]] has eigenvalues 1 and 3
-    const { values } = symmetricEigen([[2, 1], [1, 2]]);
-    expectClose(values.slice().sort(), [1, 3], { atol: 1e-12 });
-    const S = featureStats(X).sigma;
-    const { values: l, vectors: V } = symmetricEigen(S);
-    const rebuilt = matMul(matMul(V, l.map((li, i) => l.map((_, j) => (i === j ? li : 0)))), V[0].map((_, j) => V.map((r) => r[j])));
-    expectClose(rebuilt, S, { rtol: 1e-10, atol: 1e-10 });
-  });
-  it("sqrtmSymmetric squares back to A and matches scipy.linalg.sqrtm", () => {
-    const S = featureStats(X).sigma;
-    const R = sqrtmSymmetric(S);
-    expectClose(matMul(R, R), S, { rtol: 1e-9, atol: 1e-9 });
-    expectClose(R, ref.sqrtmS, { rtol: 1e-8, atol: 1e-8 });
-    expectClose(sqrtmSymmetric([[4, 0], [0, 9]]), [[2, 0], [0, 3]], { atol: 1e-12 });
-  });
-});
 
 describe("FID", () => {
   it("matches scipy on correlated synthetic features", () => {
@@ -142,12 +119,15 @@ describe("diversity and units", () => {
     const u = likelihoodUnits(784 * Math.LN2, 784);
     expectClose([u.natsPerDim, u.bitsPerDim], [Math.LN2, 1], { rtol: 1e-12 });
   });
-  it("perClassSubset picks k per class, seeded", () => {
-    const labels = Array.from({ length: 100 }, (_, i) => i % 10);
-    const s = perClassSubset(labels, 3, 1);
-    expect(s.length).toBe(30);
-    expect(new Set(s.map((i) => labels[i])).size).toBe(10);
-    expect(perClassSubset(labels, 3, 1)).toEqual(s);
+  it("anomalyAUC: 1 when every anomaly scores higher, 0.5 for equal scores, hand-counted pairs otherwise", () => {
+    expect(anomalyAUC([1, 2, 3], [4, 5])).toBe(1);
+    expect(anomalyAUC([4, 5], [1, 2, 3])).toBe(0);
+    expect(anomalyAUC([1, 1], [1, 1, 1])).toBe(0.5);
+    // pairs (anomaly > normal): 2 > 1 ✓, 2 vs 3 ✗, 4 > 1 ✓, 4 > 3 ✓; 3 of 4
+    expect(anomalyAUC([1, 3], [2, 4])).toBe(0.75);
+    // a tie counts ½: anomaly 3 vs normals [1, 3] → 1 + ½ of 2 pairs
+    expect(anomalyAUC([1, 3], [3])).toBe(0.75);
+    expect(() => anomalyAUC([], [1])).toThrow(/at least one score of each kind/);
   });
 });
 

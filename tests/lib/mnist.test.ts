@@ -2,9 +2,10 @@
 // Reference numbers were computed with numpy directly from data/mnist-10k.bin.gz (labels and
 // pixel sums) and hand-checked against the class counts printed by scripts/data/extract_mnist.py.
 import * as tf from "@tensorflow/tfjs";
+import * as fs from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
-import { batches, binarize, downsample2x, loadMnist, MNIST_TRAIN_SIZE } from "../../lib/mnist";
+import { batches, binarize, downsample2x, loadMnist, MNIST_TRAIN_SIZE, perClassSubset } from "../../lib/mnist";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 
@@ -140,5 +141,21 @@ describe("batches", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(() => batches({ images, labels }, { batchSize: 11 })).toThrow(/options.batchSize/);
     tf.dispose([images, labels]);
+  });
+});
+
+describe("perClassSubset", () => {
+  it("picks k per class, seeded, as the Python re-implementation of the stream does (tests/reference/random.json)", () => {
+    const ref = JSON.parse(fs.readFileSync("tests/reference/random.json", "utf8")).perClassSubset;
+    const labels = Array.from({ length: ref.n }, (_, i) => i % 10);
+    const s = perClassSubset(labels, ref.k, ref.seed);
+    expect(s).toEqual(ref.indices);
+    expect(s.map((i) => labels[i])).toEqual(Array.from({ length: 30 }, (_, i) => Math.floor(i / 3)));
+    expect(perClassSubset(labels, ref.k, ref.seed + 1)).not.toEqual(s);
+    expect(perClassSubset(labels, 20).length).toBe(100); // a class with fewer than k gives all it has
+  });
+  it("names the bad argument", () => {
+    expect(() => perClassSubset([0, 1], 0)).toThrow("k must be an integer ≥ 1, got 0");
+    expect(() => perClassSubset([0, 10], 1)).toThrow("labels must be integers in [0, 10), got labels[1] = 10");
   });
 });

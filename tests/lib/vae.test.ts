@@ -1,16 +1,14 @@
 // lib/vae.ts against PyTorch (tests/reference/vae_reference.py → vae.json) on fixed weights,
 // inputs and noise; the closed-form KL against the hand value; stability at extreme
-// logits; IWAE's properties; generation helpers; the AUC; shapes, errors and leaks.
+// logits; IWAE's properties; generation helpers; shapes, errors and leaks.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import {
-  anomalyAUC,
   autoencoderLoss,
   bernoulliLogLik,
-  bitsPerDim,
   createAutoencoder,
   createVAE,
   decodeMean,
@@ -249,23 +247,5 @@ describe("models and generation", () => {
     expect(() => elbo(vae, tf.zeros([1, 6]) as tf.Tensor2D, { beta: -1 })).toThrow(/options.beta must be a number ≥ 0/);
     expect(() => iwaeBound(vae, tf.zeros([2, 6]) as tf.Tensor2D, { eps: tf.zeros([3, 1, 2]) as tf.Tensor3D })).toThrow(/options.eps must have shape \[3, 2, 2\]/);
     vae.dispose();
-  });
-});
-
-describe("units and the anomaly score", () => {
-  it("bitsPerDim: 784·ln 2 nats per image is 1 bit per pixel", () => {
-    expectClose(bitsPerDim(784 * Math.LN2, 784), 1, { rtol: 1e-12 });
-    expectClose(784 * Math.LN2, 543.4273, { rtol: 1e-6 });
-    expectClose(bitsPerDim(100, 784), 100 / 543.4273, { rtol: 1e-6 });
-  });
-  it("anomalyAUC: 1 when every anomaly scores higher, 0.5 for equal scores, hand-counted pairs otherwise", () => {
-    expect(anomalyAUC([1, 2, 3], [4, 5])).toBe(1);
-    expect(anomalyAUC([4, 5], [1, 2, 3])).toBe(0);
-    expect(anomalyAUC([1, 1], [1, 1, 1])).toBe(0.5);
-    // pairs (anomaly > normal): 2 > 1 ✓, 2 vs 3 ✗, 4 > 1 ✓, 4 > 3 ✓; 3 of 4
-    expect(anomalyAUC([1, 3], [2, 4])).toBe(0.75);
-    // a tie counts ½: anomaly 3 vs normals [1, 3] → 1 + ½ of 2 pairs
-    expect(anomalyAUC([1, 3], [3])).toBe(0.75);
-    expect(() => anomalyAUC([], [1])).toThrow(/at least one score of each kind/);
   });
 });

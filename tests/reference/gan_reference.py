@@ -16,7 +16,8 @@ Sources of each number:
   jsd            Jensen-Shannon divergence of N(0, 1) and N(mu, 1), by
                  scipy.integrate.quad of 1/2 KL(p||m) + 1/2 KL(q||m) on (-inf, inf) with
                  densities from scipy.stats.norm (adaptive quadrature, independent of the
-                 Simpson rule in lib/gan.ts); the test checks C(G) = -log 4 + 2 JSD
+                 Simpson rule in lib/numerics.ts); tests/lib/gan-theory.test.ts checks
+                 C(G) = -log 4 + 2 JSD
   exercises      the numbers written into checks/05-gan.ts (the checks carry them as
                  literals): the two losses on the checks' logits, the typical mistakes'
                  values (labels swapped, sigmoid applied twice, minimax for non-saturating),
