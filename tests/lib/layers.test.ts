@@ -52,7 +52,7 @@ function spread(x: tf.Tensor): { max: number; variance: number } {
  */
 function expectGradientMatchesFiniteDifferences(f: (x: tf.Tensor4D) => tf.Tensor4D, x: tf.Tensor4D, coords: number[]): void {
   const r = tf.randomNormal(f(x).shape);
-  const objective = (z: tf.Tensor4D) => tf.sum(tf.mul(f(z), r)) as tf.Scalar;
+  const objective = (z: tf.Tensor) => tf.sum(tf.mul(f(z as tf.Tensor4D), r)) as tf.Scalar;
   const g = tf.grad(objective)(x).dataSync();
   const base = x.dataSync();
   const h = 1e-2;
@@ -222,7 +222,7 @@ describe("groupNorm", () => {
     expect(y.shape).toEqual([2, 4, 5, 6]);
     expectClose(y, c.y, TOL);
     const r = tf.tensor4d(c.r);
-    const grad = tf.grad((z: tf.Tensor4D) => tf.sum(tf.mul(applyGroupNorm(layer, z), r)))(x);
+    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(applyGroupNorm(layer, z as tf.Tensor4D), r)))(x);
     expectClose(grad, c.grad, { rtol: 1e-3, atol: 1e-4 });
     expectGradientMatchesFiniteDifferences((z) => applyGroupNorm(layer, z), x, [0, 17, 60, 239]);
     tf.dispose([x, y, r, grad, ...layerVariables(layer)]);
