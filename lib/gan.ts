@@ -229,7 +229,9 @@ export interface GANOptimizers {
 export function ganStep(gan: GAN, real: tf.Tensor2D, optimizers: GANOptimizers, options: GANStepOptions = {}): GANStepResult {
   assertShape(real, [null, null], "real", ["B", "D"]);
   const B = real.shape[0];
-  if (!(optimizers?.d instanceof tf.Optimizer) || !(optimizers?.g instanceof tf.Optimizer)) {
+  // (tf.Optimizer's instanceof reads o.minimize, so undefined must be ruled out first)
+  const isOptimizer = (o: unknown) => o != null && o instanceof tf.Optimizer;
+  if (!isOptimizer(optimizers?.d) || !isOptimizer(optimizers?.g)) {
     throw new Error("ganStep: optimizers must be { d: tf.Optimizer; g: tf.Optimizer }, e.g. { d: adam(1e-3, 0.5), g: adam(1e-3, 0.5) }");
   }
   const { nonSaturating = true } = options;
