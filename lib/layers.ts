@@ -160,8 +160,8 @@ export function conv2d(inChannels: number, outChannels: number, options: Conv2DO
   assertInt(stride, "options.stride", 1);
   const fanIn = inChannels * k * k;
   const w = uniformVariable<tf.Rank.R4>([k, k, inChannels, outChannels], fanIn, scale); // [k, k, C_in, C_out]
-  const b =
-    bias === "zeros" ? tf.variable(tf.zeros([outChannels]) as tf.Tensor1D) : uniformVariable<tf.Rank.R1>([outChannels], fanIn, scale); // [C_out]
+  const b = // [C_out]
+    bias === "zeros" ? tf.variable(tf.zeros([outChannels]) as tf.Tensor1D) : uniformVariable<tf.Rank.R1>([outChannels], fanIn, scale);
   return { w, b, stride };
 }
 
