@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { adam } from "../lib/engine/optimizers";
 import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
-import { createGan, disposeGan, ganStep } from "../lib/gan";
+import { createGAN, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
 import { charCrossEntropy, createLSTM, lstmLogits } from "../lib/language-models";
 import { disposeTransformer, initTransformer, transformerLoss } from "../lib/transformer";
@@ -82,18 +82,21 @@ function ddpm(): TrainStep {
  * D 2-128-128-1, batch 512. One step = one D update and one G update (non-saturating loss).
  */
 function gan(): TrainStep {
-  const model = createGan({ dataDim: 2, zDim: 2, dLearningRate: 1e-3, gLearningRate: 1e-3, beta1: 0.5 });
+  const model = createGAN({ dataDim: 2, zDim: 2 });
+  const optimizers = { d: adam(1e-3, 0.5), g: adam(1e-3, 0.5) };
   // A few fixed real batches, cycled, so the step times the networks rather than data sampling.
   const real = Array.from({ length: 8 }, (_, i) => ringOfGaussians(512, { seed: i + 1 })); // [B, 2] each
   let i = 0;
   return {
     step: () =>
       tf.tidy(() => {
-        const r = ganStep(model, real[i++ % real.length]);
+        const r = ganStep(model, real[i++ % real.length], optimizers);
         return tf.add(r.dLoss, r.gLoss) as tf.Scalar;
       }),
     dispose: () => {
-      disposeGan(model);
+      model.dispose();
+      optimizers.d.dispose();
+      optimizers.g.dispose();
       tf.dispose(real);
     },
   };

@@ -7,11 +7,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { CheckFailure, defineCheck, expectTensor, formatNumber } from "../lib/check";
-import type { Gan, Network } from "../lib/gan";
+import type { GAN, GANOptimizers, GANStepOptions, Network } from "../lib/gan";
 
 type Loss2 = (realLogits: tf.Tensor, fakeLogits: tf.Tensor) => tf.Scalar;
 type GLoss = (fakeLogits: tf.Tensor, options?: { nonSaturating?: boolean }) => tf.Scalar;
-type Step = (gan: Gan, real: tf.Tensor2D, zD: tf.Tensor2D, zG: tf.Tensor2D) => { dLoss: tf.Scalar; gLoss: tf.Scalar };
+type Step = (gan: GAN, real: tf.Tensor2D, optimizers: GANOptimizers, options?: GANStepOptions) => { dLoss: tf.Scalar; gLoss: tf.Scalar };
 
 const near = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
 
@@ -135,13 +135,14 @@ export const checks = [
       const D = linearNetwork(1.5, -0.5, [`check05.D.w.${checkRun}`, `check05.D.b.${checkRun}`]);
       const dOptimizer = new RecordingSGD(0.5);
       const gOptimizer = new RecordingSGD(0.25);
-      const gan: Gan = { generator: G, discriminator: D, dOptimizer, gOptimizer, zDim: 1 };
+      const variables = [...G.variables, ...D.variables];
+      const gan: GAN = { generator: G, discriminator: D, zDim: 1, variables, dispose: () => tf.dispose(variables) };
       const real = tf.tensor2d([[1], [2]]);
       const zD = tf.tensor2d([[-1], [1]]);
       const zG = tf.tensor2d([[0.5], [-0.5]]);
       // real [[1], [2]], zD [[−1], [1]], zG [[0.5], [−0.5]]; SGD learning rate 0.5 for D, 0.25 for G.
-      const call = "ganStep(G(z) = 0.5z + 0.2, D(x) = 1.5x − 0.5, SGD)";
-      const out = ganStep(gan, real, zD, zG);
+      const call = "ganStep(G(z) = 0.5z + 0.2, D(x) = 1.5x − 0.5, { d: SGD, g: SGD }, { zD, zG })";
+      const out = ganStep(gan, real, { d: dOptimizer, g: gOptimizer }, { zD, zG });
       const value = (v: tf.Variable) => v.dataSync()[0];
       const [a, c, w, b] = [value(G.m), value(G.k), value(D.m), value(D.k)];
       const gNames = [G.m.name, G.k.name];
@@ -164,8 +165,8 @@ export const checks = [
         );
       }
       if (dOptimizer.updated.length === 0 || gOptimizer.updated.length === 0) {
-        const missing = dOptimizer.updated.length === 0 ? "gan.dOptimizer" : "gan.gOptimizer";
-        throw new CheckFailure(`${call}: ${missing} was never used; update D with gan.dOptimizer and G with gan.gOptimizer`);
+        const missing = dOptimizer.updated.length === 0 ? "optimizers.d" : "optimizers.g";
+        throw new CheckFailure(`${call}: ${missing} was never used; update D with optimizers.d and G with optimizers.g`);
       }
       if (!(out && typeof out === "object" && "dLoss" in out && "gLoss" in out)) {
         throw new CheckFailure(`${call} should return { dLoss, gLoss }`);

@@ -6,7 +6,10 @@
  * Shapes: B batch, D data features, Z noise size. Logits l are D's raw scores: D(x) = σ(l).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Gan } from "../lib/gan";
+import type { GAN, GANOptimizers, GANStepOptions, GANStepResult } from "../lib/gan";
+
+/** What 05.3 returns: the two losses of lib's GANStepResult. */
+export type GANStepLosses = Pick<GANStepResult, "dLoss" | "gLoss">;
 
 /**
  * 05.1 The discriminator's loss from logits: binary cross-entropy with label 1 for real
@@ -53,16 +56,20 @@ export function generatorLoss(fakeLogits: tf.Tensor, options: { nonSaturating?: 
  *   G step   minimise L_G(D(G(z_G))) over G's variables only (D, just updated, stays fixed)
  *
  * `optimizer.minimize(f, true, varList)` returns the loss; without a varList tfjs would update
- * every trainable variable that f reaches.
- * Hint: gan.dOptimizer.minimize(() => …, true, gan.discriminator.variables); the same for G.
- * Wrap it all in tf.tidy and return { dLoss, gLoss }.
+ * every trainable variable that f reaches. The signature is lib/gan.ts's `ganStep` (which also
+ * returns D's accuracies); the caller owns the optimisers.
+ * Hint: optimizers.d.minimize(() => …, true, gan.discriminator.variables); the same for G with
+ * optimizers.g. Noise: options.zD ?? tf.randomNormal([B, gan.zDim]), likewise zG. Wrap it all
+ * in tf.tidy and return { dLoss, gLoss }.
  *
- * @param gan generator, discriminator (each with `apply` and `variables`), dOptimizer, gOptimizer
+ * @param gan generator and discriminator (each with `apply` and `variables`), zDim
  * @param real a batch of data, shape [B, D]
- * @param zD noise for the D step, shape [B, Z]
- * @param zG noise for the G step, shape [B, Z]
+ * @param optimizers d updates D, g updates G
+ * @param options.zD noise for the D step, shape [B, Z] (default: drawn from N(0, I))
+ * @param options.zG noise for the G step, shape [B, Z] (default: drawn from N(0, I))
+ * @param options.nonSaturating passed to your generatorLoss (default true)
  * @returns dLoss (before D's update) and gLoss (before G's update), both shape []
  */
-export function ganStep(gan: Gan, real: tf.Tensor2D, zD: tf.Tensor2D, zG: tf.Tensor2D): { dLoss: tf.Scalar; gLoss: tf.Scalar } {
+export function ganStep(gan: GAN, real: tf.Tensor2D, optimizers: GANOptimizers, options: GANStepOptions = {}): GANStepLosses {
   throw new Error("TODO 05.3: a D step on real and G(zD) (detached), then a G step on G(zG); return { dLoss, gLoss }");
 }

@@ -23,11 +23,12 @@
  * so `alphaBars[0]` is ᾱ_1 and `alphaBars[T − 1]` is ᾱ_T. Every `t` argument is such an index.
  * ᾱ_0 = 1 (no noise) is `alphaBarsPrev[0]`.
  *
- * Shapes: B batch, D data features (2 for points, H·W for flattened images), E embedding size,
+ * Shapes: B batch, D data features (2 for points, h·w for flattened images), E embedding size, Hd hidden width,
  * T diffusion steps, S sampling steps.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
+import { applyDense, dense, layerVariables, type Dense } from "./layers";
 
 // ---------------------------------------------------------------------------------------------
 // Noise schedules
@@ -152,7 +153,7 @@ function stepsTensor(t: number | tf.Tensor1D, x: tf.Tensor, schedule: Schedule):
 /**
  * Samples x_t from q(x_t | x_0) in one jump (Ho et al. eq. 4):
  *   x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε,   ε ~ N(0, I)
- * @param x0 clean data, shape [B, ...] (e.g. [B, D] or [B, H, W])
+ * @param x0 clean data, shape [B, ...] (e.g. [B, D] or [B, h, w])
  * @param t step indices, shape [B] int32 (or one number for the whole batch); index i ↔ t = i + 1
  * @param eps the noise ε, shape of x0
  * @returns x_t, shape of x0
@@ -244,7 +245,7 @@ export interface EpsTheta {
 }
 
 export interface EpsMLPOptions {
-  /** Data features D (2 for points, H·W for flattened images). Required. */
+  /** Data features D (2 for points, h·w for flattened images). Required. */
   dataDim: number;
   /** Hidden layer widths (default [128, 128, 128]); with `residual`, one block per entry, all equal. */
   hidden?: number[];
@@ -266,25 +267,6 @@ export interface EpsMLP {
   variables: tf.Variable[];
   /** Frees the variables. */
   dispose(): void;
-}
-
-interface Dense {
-  w: tf.Variable; // [in, out]
-  b: tf.Variable; // [out]
-}
-
-/** A dense layer, weights ~ U(±scale/√in) as PyTorch's nn.Linear (scale 1), biases likewise. */
-function dense(inDim: number, outDim: number, scale = 1): Dense {
-  const bound = scale / Math.sqrt(inDim);
-  return tf.tidy(() => ({
-    w: tf.variable(tf.randomUniform([inDim, outDim], -bound, bound)),
-    b: tf.variable(tf.randomUniform([outDim], -bound, bound)),
-  }));
-}
-
-/** act(x·W + b) in one fused kernel. @param x shape [B, in] @returns [B, out] */
-function applyDense(layer: Dense, x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: layer.w as tf.Tensor2D, bias: layer.b, activation }) as tf.Tensor2D;
 }
 
 /**
@@ -322,31 +304,31 @@ export function createEpsMLP(options: EpsMLPOptions): EpsMLP {
       return h; // [B, D]
     });
   };
-  const variables = layers.flatMap((l) => [l.w, l.b]);
+  const variables = layers.flatMap(layerVariables);
   return { epsTheta, variables, dispose: () => tf.dispose(variables) };
 }
 
 /** The residual variant of `createEpsMLP` (see there). */
 function residualMLP(D: number, hidden: number[], E: number): EpsMLP {
-  const H = hidden[0];
-  if (hidden.some((h) => h !== H)) throw new Error(`options.hidden must be all equal with residual: true, got [${hidden.join(", ")}]`);
-  const input = dense(D + E, H);
-  const blocks = hidden.map(() => ({ w1: dense(H + E, H), w2: dense(H, H, 0.1) }));
-  const output = dense(H, D);
+  const Hd = hidden[0];
+  if (hidden.some((h) => h !== Hd)) throw new Error(`options.hidden must be all equal with residual: true, got [${hidden.join(", ")}]`);
+  const input = dense(D + E, Hd);
+  const blocks = hidden.map(() => ({ w1: dense(Hd + E, Hd), w2: dense(Hd, Hd, { scale: 0.1 }) }));
+  const output = dense(Hd, D);
   const epsTheta: EpsTheta = (xt, t) => {
     assertShape(xt, [null, D], "xt", ["B", "D"]);
     assertShape(t, [xt.shape[0]], "t", ["B"]);
     return tf.tidy(() => {
       const emb = timeEmbedding(t, E); // [B, E]
-      let h = applyDense(input, tf.concat([xt, emb], 1) as tf.Tensor2D); // [B, H]
+      let h = applyDense(input, tf.concat([xt, emb], 1) as tf.Tensor2D); // [B, Hd]
       for (const { w1, w2 } of blocks) {
-        const u = applyDense(w1, tf.concat([tf.relu(h), emb], 1) as tf.Tensor2D, "relu"); // [B, H]
-        h = h.add(applyDense(w2, u)) as tf.Tensor2D; // [B, H]
+        const u = applyDense(w1, tf.concat([tf.relu(h), emb], 1) as tf.Tensor2D, "relu"); // [B, Hd]
+        h = h.add(applyDense(w2, u)) as tf.Tensor2D; // [B, Hd]
       }
       return applyDense(output, tf.relu(h) as tf.Tensor2D); // [B, D]
     });
   };
-  const variables = [input, ...blocks.flatMap((b) => [b.w1, b.w2]), output].flatMap((l) => [l.w, l.b]);
+  const variables = [input, ...blocks.flatMap((b) => [b.w1, b.w2]), output].flatMap(layerVariables);
   return { epsTheta, variables, dispose: () => tf.dispose(variables) };
 }
 
@@ -506,7 +488,7 @@ export function pSampleLoop(
 // DDIM (Song et al. 2021)
 // ---------------------------------------------------------------------------------------------
 
-export interface DdimStepOptions {
+export interface DDIMStepOptions {
   /** η: 0 is deterministic DDIM, 1 matches DDPM's posterior variance (default 0). */
   eta?: number;
   /** Fresh noise z, shape of xt (default: standard normal; only drawn when σ > 0). */
@@ -532,7 +514,7 @@ export function ddimStep(
   t: number,
   tPrev: number,
   schedule: Schedule,
-  options: DdimStepOptions = {},
+  options: DDIMStepOptions = {},
 ): tf.Tensor2D {
   assertShape(xt, [null, null], "xt", ["B", "D"]);
   checkStep(t, schedule);

@@ -14,17 +14,18 @@
  *   softplus, bceWithLogits                numerically stable pieces
  *   discriminatorLoss, generatorLoss       −V for D; the minimax or non-saturating loss for G
  *   valueFunction                          V(D, G) itself (at D ≡ ½ it is −log 4)
- *   createMlp, createGan, disposeGan       MLP generator and discriminator, two Adam optimisers
- *   ganStep                                one D update (G's output detached), then one G update
- *   GanMonitor                             losses and D's accuracy per step, with warnings
+ *   createGAN                              MLP generator and discriminator (lib/layers.ts's createMLP)
+ *   ganStep                                one D update (G's output detached), then one G update,
+ *                                          with the caller's two optimisers { d, g }
+ *   GANMonitor                             losses and D's accuracy per step, with warnings
  * (The paper's Proposition 1 and Theorem 1 on a 1-D toy, by quadrature, are in lib/gan-theory.ts.)
  *
  * Taught in notebooks/05-gan.ipynb. Shape letters: B batch, D data features, Z noise (latent)
- * size, H hidden units.
+ * size, Hd hidden units.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
-import { adam } from "./engine/optimizers";
+import { createMLP, type MLPOptions, type OutputActivation } from "./layers";
 
 // ---------------------------------------------------------------------------------------------
 // Stable losses from logits
@@ -122,80 +123,21 @@ export interface Network {
   variables: tf.Variable[];
 }
 
-/** A fully connected layer: w shape [in, out], b shape [out]. */
-export interface DenseLayer {
-  w: tf.Variable;
-  b: tf.Variable;
-}
-
-export type HiddenActivation = "relu" | "leakyrelu";
-export type OutputActivation = "linear" | "sigmoid" | "tanh";
-
-export interface MlpOptions {
-  /** Activation between layers (default "relu"; "leakyrelu" uses slope 0.2 below 0). */
-  hidden?: HiddenActivation;
-  /** Activation of the last layer (default "linear": logits, or unbounded samples). */
-  output?: OutputActivation;
-}
-
-export interface Mlp extends Network {
-  /** Layer sizes, input first, e.g. [2, 128, 128, 1]. */
-  sizes: number[];
-  layers: DenseLayer[];
-}
-
-/**
- * A multilayer perceptron with weights and biases drawn from U(±1/√in), as PyTorch's nn.Linear.
- * Each layer is one fused kernel: act(x·w + b).
- * @param sizes layer widths, input first: [in, H₁, …, out]
- */
-export function createMlp(sizes: number[], options: MlpOptions = {}): Mlp {
-  if (!Array.isArray(sizes) || sizes.length < 2) throw new Error(`sizes must list at least [in, out], got ${JSON.stringify(sizes)}`);
-  sizes.forEach((s, i) => assertInt(s, `sizes[${i}]`, 1));
-  const { hidden = "relu", output = "linear" } = options;
-  if (hidden !== "relu" && hidden !== "leakyrelu") throw new Error(`options.hidden must be "relu" or "leakyrelu", got ${hidden}`);
-  if (!["linear", "sigmoid", "tanh"].includes(output)) throw new Error(`options.output must be "linear", "sigmoid" or "tanh", got ${output}`);
-  const layers: DenseLayer[] = sizes.slice(1).map((out, i) =>
-    tf.tidy(() => {
-      const bound = 1 / Math.sqrt(sizes[i]);
-      return { w: tf.variable(tf.randomUniform([sizes[i], out], -bound, bound)), b: tf.variable(tf.randomUniform([out], -bound, bound)) };
-    }),
-  );
-  const last = layers.length - 1;
-  const apply = (x: tf.Tensor2D): tf.Tensor2D => {
-    assertShape(x, [null, sizes[0]], "x", ["B", "in"]);
-    return tf.tidy(() => {
-      let h = x;
-      layers.forEach((layer, i) => {
-        if (i < last) {
-          h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b, activation: hidden, leakyreluAlpha: 0.2 }) as tf.Tensor2D; // [B, H]
-        } else {
-          h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b }) as tf.Tensor2D; // [B, out]
-          if (output === "sigmoid") h = tf.sigmoid(h);
-          else if (output === "tanh") h = tf.tanh(h);
-        }
-      });
-      return h;
-    });
-  };
-  return { sizes: sizes.slice(), layers, variables: layers.flatMap((l) => [l.w, l.b]), apply };
-}
-
-/** A generator, a discriminator and one optimiser for each. */
-export interface Gan {
-  /** G: noise [B, Z] → samples [B, D]. */
+/** A generator and a discriminator (the caller owns their optimisers; see `ganStep`). */
+export interface GAN {
+  /** G: noise [B, Z] → samples [B, D] (an MLP from `createGAN`; any Network will do for `ganStep`). */
   generator: Network;
   /** D: samples [B, D] → logits [B, 1]. */
   discriminator: Network;
-  /** Updates D's variables only. */
-  dOptimizer: tf.Optimizer;
-  /** Updates G's variables only. */
-  gOptimizer: tf.Optimizer;
   /** Z, the noise size. */
   zDim: number;
+  /** G's variables, then D's (each network's own list is `generator.variables`, `discriminator.variables`). */
+  variables: tf.Variable[];
+  /** Frees both networks' variables. */
+  dispose(): void;
 }
 
-export interface GanOptions {
+export interface GANOptions {
   /** D, the data size (default 2). */
   dataDim?: number;
   /** Z, the noise size (default 2). */
@@ -207,17 +149,15 @@ export interface GanOptions {
   /** G's last activation (default "linear"; "sigmoid" for pixels in [0, 1]). */
   generatorOutput?: OutputActivation;
   /** D's hidden activation (default "relu"; "leakyrelu" is common for images). */
-  discriminatorActivation?: HiddenActivation;
-  /** Adam learning rate of D (default 1e-3). */
-  dLearningRate?: number;
-  /** Adam learning rate of G (default 1e-3). */
-  gLearningRate?: number;
-  /** Adam β₁ of both (default 0.5, as DCGAN, Radford et al. 2016). */
-  beta1?: number;
+  discriminatorActivation?: MLPOptions["hidden"];
 }
 
-/** Builds G (MLP Z-…-D) and D (MLP D-…-1) with Adam optimisers. Free with `disposeGan`. */
-export function createGan(options: GanOptions = {}): Gan {
+/**
+ * Builds G (MLP Z-…-D) and D (MLP D-…-1), drawn in that order. Train it with `ganStep` and two
+ * optimisers of your own (the paper and DCGAN use Adam, e.g. `adam(1e-3, 0.5)` from
+ * lib/engine/optimizers, β₁ = 0.5 as Radford et al. 2016). Free with `gan.dispose()`.
+ */
+export function createGAN(options: GANOptions = {}): GAN {
   const {
     dataDim = 2,
     zDim = 2,
@@ -225,36 +165,20 @@ export function createGan(options: GanOptions = {}): Gan {
     discriminatorHidden = [128, 128],
     generatorOutput = "linear",
     discriminatorActivation = "relu",
-    dLearningRate = 1e-3,
-    gLearningRate = 1e-3,
-    beta1 = 0.5,
   } = options;
   assertInt(dataDim, "options.dataDim", 1);
   assertInt(zDim, "options.zDim", 1);
-  const generator = createMlp([zDim, ...generatorHidden, dataDim], { output: generatorOutput });
-  const discriminator = createMlp([dataDim, ...discriminatorHidden, 1], { hidden: discriminatorActivation });
-  return {
-    generator,
-    discriminator,
-    dOptimizer: adam(dLearningRate, beta1),
-    gOptimizer: adam(gLearningRate, beta1),
-    zDim,
-  };
-}
-
-/** Frees the networks' variables and the optimisers' state. */
-export function disposeGan(gan: Gan): void {
-  tf.dispose(gan.generator.variables);
-  tf.dispose(gan.discriminator.variables);
-  gan.dOptimizer.dispose();
-  gan.gOptimizer.dispose();
+  const generator = createMLP([zDim, ...generatorHidden, dataDim], { output: generatorOutput });
+  const discriminator = createMLP([dataDim, ...discriminatorHidden, 1], { hidden: discriminatorActivation });
+  const variables = [...generator.variables, ...discriminator.variables];
+  return { generator, discriminator, zDim, variables, dispose: () => tf.dispose(variables) };
 }
 
 /**
  * Draws n samples from G: x = G(z), z ~ N(0, I).
  * @returns shape [n, D]
  */
-export function sampleGenerator(gan: Gan, n: number): tf.Tensor2D {
+export function sampleGenerator(gan: GAN, n: number): tf.Tensor2D {
   assertInt(n, "n", 1);
   return tf.tidy(() => gan.generator.apply(tf.randomNormal([n, gan.zDim]))); // [n, D]
 }
@@ -262,7 +186,7 @@ export function sampleGenerator(gan: Gan, n: number): tf.Tensor2D {
 // ---------------------------------------------------------------------------------------------
 // One training step
 
-export interface GanStepOptions extends GeneratorLossOptions {
+export interface GANStepOptions extends GeneratorLossOptions {
   /** Noise for the D step, shape [B, Z] (default: drawn from N(0, I) with B = real's batch). */
   zD?: tf.Tensor2D;
   /** Noise for the G step, shape [B, Z] (default: drawn fresh). */
@@ -270,7 +194,7 @@ export interface GanStepOptions extends GeneratorLossOptions {
 }
 
 /** What one step measured (all shape [], from before the respective update). */
-export interface GanStepResult {
+export interface GANStepResult {
   /** L_D on this batch. */
   dLoss: tf.Scalar;
   /** L_G, computed with the just-updated D. */
@@ -281,20 +205,34 @@ export interface GanStepResult {
   dFakeAccuracy: tf.Scalar;
 }
 
+/** The two optimisers of a GAN, owned by the caller (e.g. `{ d: adam(1e-3, 0.5), g: adam(1e-3, 0.5) }`). */
+export interface GANOptimizers {
+  /** Updates D's variables only. */
+  d: tf.Optimizer;
+  /** Updates G's variables only. */
+  g: tf.Optimizer;
+}
+
 /**
  * One round of Algorithm 1 of the paper (k = 1): a D step, then a G step.
  *
  *   D step  fake = G(z_D) is computed OUTSIDE the loss closure, so it is a constant there (the
- *           "detach"/stop-gradient); minimise L_D over D's variables only.
- *   G step  minimise L_G(D(G(z_G))) over G's variables only; D (just updated) is held fixed.
+ *           "detach"/stop-gradient); minimise L_D over D's variables only, with `optimizers.d`.
+ *   G step  minimise L_G(D(G(z_G))) over G's variables only, with `optimizers.g`; D (just
+ *           updated) is held fixed.
  *
  * Both optimisers get an explicit variable list: tfjs's `minimize` would otherwise update every
  * trainable variable the loss reaches.
  * @param real a batch of data, shape [B, D]
  */
-export function ganStep(gan: Gan, real: tf.Tensor2D, options: GanStepOptions = {}): GanStepResult {
+export function ganStep(gan: GAN, real: tf.Tensor2D, optimizers: GANOptimizers, options: GANStepOptions = {}): GANStepResult {
   assertShape(real, [null, null], "real", ["B", "D"]);
   const B = real.shape[0];
+  // (tf.Optimizer's instanceof reads o.minimize, so undefined must be ruled out first)
+  const isOptimizer = (o: unknown) => o != null && o instanceof tf.Optimizer;
+  if (!isOptimizer(optimizers?.d) || !isOptimizer(optimizers?.g)) {
+    throw new Error("ganStep: optimizers must be { d: tf.Optimizer; g: tf.Optimizer }, e.g. { d: adam(1e-3, 0.5), g: adam(1e-3, 0.5) }");
+  }
   const { nonSaturating = true } = options;
   if (options.zD) assertShape(options.zD, [null, gan.zDim], "options.zD", ["B", "Z"]);
   if (options.zG) assertShape(options.zG, [null, gan.zDim], "options.zG", ["B", "Z"]);
@@ -302,7 +240,7 @@ export function ganStep(gan: Gan, real: tf.Tensor2D, options: GanStepOptions = {
     const zD = options.zD ?? (tf.randomNormal([B, gan.zDim]) as tf.Tensor2D); // [B, Z]
     const fake = gan.generator.apply(zD); // [B, D], a constant inside the D step
     let logits: tf.Tensor[] = [];
-    const dLoss = gan.dOptimizer.minimize(
+    const dLoss = optimizers.d.minimize(
       () => {
         const realLogits = gan.discriminator.apply(real); // [B, 1]
         const fakeLogits = gan.discriminator.apply(fake); // [B, 1]
@@ -316,7 +254,7 @@ export function ganStep(gan: Gan, real: tf.Tensor2D, options: GanStepOptions = {
     const dFakeAccuracy = tf.mean(tf.cast(tf.less(logits[1], 0), "float32")) as tf.Scalar;
     tf.dispose(logits); // kept tensors are never freed by a tidy
     const zG = options.zG ?? (tf.randomNormal([B, gan.zDim]) as tf.Tensor2D); // [B, Z]
-    const gLoss = gan.gOptimizer.minimize(
+    const gLoss = optimizers.g.minimize(
       () => generatorLoss(gan.discriminator.apply(gan.generator.apply(zG)), { nonSaturating }),
       true,
       gan.generator.variables,
@@ -329,14 +267,14 @@ export function ganStep(gan: Gan, real: tf.Tensor2D, options: GanStepOptions = {
 // Diagnostics
 
 /** One step's measurements as plain numbers. */
-export interface GanStepStats {
+export interface GANStepStats {
   dLoss: number;
   gLoss: number;
   dRealAccuracy: number;
   dFakeAccuracy: number;
 }
 
-export interface GanMonitorOptions {
+export interface GANMonitorOptions {
   /** Steps looked at by each rule (default 50). */
   window?: number;
   /** "At equilibrium" means |L_D − 2 ln 2| and ||L_G| − ln 2| below this (default 0.01). */
@@ -362,7 +300,7 @@ export const EQUILIBRIUM_D_LOSS = 2 * Math.LN2;
  *                    L_D ≈ 0: G's gradient has vanished (always so with the minimax loss).
  * Each warning is given once per episode (again only after the condition went away).
  */
-export class GanMonitor {
+export class GANMonitor {
   readonly history: { dLoss: number[]; gLoss: number[]; dRealAccuracy: number[]; dFakeAccuracy: number[] } = {
     dLoss: [],
     gLoss: [],
@@ -378,7 +316,7 @@ export class GanMonitor {
   private readonly warn: (message: string) => void;
   private dWinning = false;
 
-  constructor(options: GanMonitorOptions = {}) {
+  constructor(options: GANMonitorOptions = {}) {
     const { window = 50, equilibriumTolerance = 0.01, winAccuracy = 0.99, winLoss = 0.05, warn = (m: string) => console.warn(m) } = options;
     assertInt(window, "options.window", 1);
     this.window = window;
@@ -397,7 +335,7 @@ export class GanMonitor {
    * Reads one step's result (one sync for the four numbers), records it and checks the rules.
    * Does not dispose the result's tensors (inside `train`'s step, its tf.tidy does).
    */
-  record(result: GanStepResult): GanStepStats {
+  record(result: GANStepResult): GANStepStats {
     const [dLoss, gLoss, dRealAccuracy, dFakeAccuracy] = tf.tidy(() =>
       Array.from(tf.stack([result.dLoss, result.gLoss, result.dRealAccuracy, result.dFakeAccuracy]).dataSync()),
     );
@@ -405,7 +343,7 @@ export class GanMonitor {
   }
 
   /** As `record`, for numbers already read. */
-  recordStats(stats: GanStepStats): GanStepStats {
+  recordStats(stats: GANStepStats): GANStepStats {
     const h = this.history;
     h.dLoss.push(stats.dLoss);
     h.gLoss.push(stats.gLoss);
@@ -420,7 +358,7 @@ export class GanMonitor {
       if (stuck) {
         this.give(
           `GAN warning: D is not learning. For all of the first ${w} steps L_D stayed at 2 ln 2 = 1.386 and L_G at ` +
-            `ln 2 = 0.693, the values at D ≡ ½. Check D's learning rate and that dOptimizer updates D's variables.`,
+            `ln 2 = 0.693, the values at D ≡ ½. Check D's learning rate and that optimizers.d updates D's variables.`,
         );
       }
     }

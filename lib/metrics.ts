@@ -1,7 +1,7 @@
 /**
  * One scoreboard for every generative model of the course: distances between sets of features
- * (FID, KID), sample diversity, likelihood units, and a small digit classifier whose penultimate
- * layer supplies the features and whose predictions give conditional accuracy.
+ * (FID, KID), sample diversity and likelihood units. The features come from the digit classifier
+ * of lib/classifier.ts ("the judge"), which also gives conditional accuracy.
  * Taught in notebooks/07-conditional-generation.ipynb.
  *
  *   featureStats, frechetDistance    μ, Σ of a feature set; ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½)
@@ -12,7 +12,6 @@
  *                                    another: precision (samples → data) and coverage (data → samples)
  *   likelihoodUnits                  nats per image → nats/dim and bits/dim
  *   anomalyAUC                       how well a score separates anomalies: ROC AUC (Mann–Whitney)
- *   createDigitClassifier, trainDigitClassifier, loadOrTrainClassifier, conditionalAccuracy
  *
  * Sources: M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local
  * Nash Equilibrium" (2017), eq. (6) for FID; M. Bińkowski, D. Sutherland, M. Arbel, A. Gretton,
@@ -20,12 +19,8 @@
  *
  * Shapes: N, M set sizes, F features, D pixels, K classes (10).
  */
-import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { restoreVariables, saveTensors } from "./engine/checkpoint";
-import { batches } from "./mnist";
-import { adam } from "./engine/optimizers";
 import { matMul, sqrtmSymmetric, symmetricEigen, type Matrix } from "./numerics";
 
 // ---------------------------------------------------------------------------------------------
@@ -208,140 +203,4 @@ export function anomalyAUC(normalScores: ArrayLike<number>, anomalyScores: Array
     i = j;
   }
   return (rankSum - (n1 * (n1 + 1)) / 2) / (n0 * n1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The digit classifier (feature extractor and judge)
-// ---------------------------------------------------------------------------------------------
-
-export interface DigitClassifierOptions {
-  /** Pixels D per flat image (default 196: 14 × 14 digits). */
-  inputDim?: number;
-  /** Hidden widths (default [256, 64]); the last one is the feature size F. */
-  hidden?: number[];
-}
-
-/** An MLP classifier D → hidden… → 10 of plain variables. */
-export interface DigitClassifier {
-  /** @param x shape [B, D] in [0, 1] @returns logits, shape [B, 10] */
-  logits(x: tf.Tensor2D): tf.Tensor2D;
-  /** The penultimate layer (after ReLU): the features for FID/KID. @param x shape [B, D] @returns [B, F] */
-  features(x: tf.Tensor2D): tf.Tensor2D;
-  /** Most likely class. @param x shape [B, D] @returns int32 [B] */
-  predict(x: tf.Tensor2D): tf.Tensor1D;
-  /** Named variables (for checkpoints and the optimiser). */
-  variables: Record<string, tf.Variable>;
-  inputDim: number;
-  dispose(): void;
-}
-
-/** A digit classifier with PyTorch-style uniform initialisation. */
-export function createDigitClassifier(options: DigitClassifierOptions = {}): DigitClassifier {
-  const { inputDim: D = 196, hidden = [256, 64] } = options;
-  assertInt(D, "options.inputDim", 1);
-  if (hidden.length === 0) throw new Error("options.hidden must list at least one hidden width");
-  const sizes = [D, ...hidden, 10];
-  const variables: Record<string, tf.Variable> = {};
-  tf.tidy(() => {
-    for (let l = 0; l < sizes.length - 1; l++) {
-      const bound = 1 / Math.sqrt(sizes[l]);
-      variables[`w${l}`] = tf.variable(tf.randomUniform([sizes[l], sizes[l + 1]], -bound, bound));
-      variables[`b${l}`] = tf.variable(tf.randomUniform([sizes[l + 1]], -bound, bound));
-    }
-  });
-  const L = sizes.length - 1;
-  const features = (x: tf.Tensor2D) => {
-    assertShape(x, [null, D], "x", ["B", "D"]);
-    return tf.tidy(() => {
-      let h = x;
-      for (let l = 0; l < L - 1; l++) {
-        h = tf.fused.matMul({ a: h, b: variables[`w${l}`] as tf.Tensor2D, bias: variables[`b${l}`], activation: "relu" }) as tf.Tensor2D;
-      }
-      return h; // [B, F]
-    });
-  };
-  const logits = (x: tf.Tensor2D) =>
-    tf.tidy(() => tf.fused.matMul({ a: features(x), b: variables[`w${L - 1}`] as tf.Tensor2D, bias: variables[`b${L - 1}`] }) as tf.Tensor2D); // [B, 10]
-  const predict = (x: tf.Tensor2D) => tf.tidy(() => logits(x).argMax(1) as tf.Tensor1D);
-  return { logits, features, predict, variables, inputDim: D, dispose: () => tf.dispose(Object.values(variables)) };
-}
-
-export interface TrainClassifierOptions {
-  /** Optimiser steps (default 600). */
-  steps?: number;
-  /** Batch size (default 128, capped at N). */
-  batchSize?: number;
-  /** Adam learning rate (default 1e-3). */
-  learningRate?: number;
-  /** Seed of the batch order (default 0). */
-  seed?: number;
-}
-
-/**
- * Trains the classifier with softmax cross-entropy and Adam.
- * @param data images [N, D] in [0, 1], labels int32 [N]
- * @returns the mean loss of the last 50 steps
- */
-export function trainDigitClassifier(clf: DigitClassifier, data: { images: tf.Tensor2D; labels: tf.Tensor1D }, options: TrainClassifierOptions = {}): number {
-  assertShape(data.images, [null, clf.inputDim], "data.images", ["N", "D"]);
-  const N = data.images.shape[0];
-  const { steps = 600, learningRate = 1e-3, seed = 0 } = options;
-  const batchSize = Math.min(options.batchSize ?? 128, N);
-  const stream = batches(data, { batchSize, seed });
-  const optimizer = adam(learningRate);
-  const tail: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const loss = tf.tidy(() => {
-      const { images, labels } = stream.next();
-      const onehot = tf.oneHot(labels as tf.Tensor1D, 10).cast("float32"); // int oneHot, cast (wasm float oneHot is broken)
-      return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(onehot, clf.logits(images as tf.Tensor2D)) as tf.Scalar, true)!;
-    });
-    if (i >= steps - 50) tail.push(loss.dataSync()[0]);
-    loss.dispose();
-  }
-  optimizer.dispose();
-  return tail.reduce((a, b) => a + b, 0) / tail.length;
-}
-
-/**
- * The course's judge: restores the classifier from `dir` when a checkpoint is there, otherwise
- * trains it on `data` and saves it to `dir` (under build/, git-ignored).
- * @returns the classifier and whether it was trained now
- */
-export async function loadOrTrainClassifier(
-  dir: string,
-  data: { images: tf.Tensor2D; labels: tf.Tensor1D },
-  options: DigitClassifierOptions & TrainClassifierOptions = {},
-): Promise<{ classifier: DigitClassifier; trained: boolean }> {
-  const classifier = createDigitClassifier(options);
-  if (fs.existsSync(`${dir}/model.json`)) {
-    try {
-      await restoreVariables(dir, classifier.variables);
-      return { classifier, trained: false };
-    } catch {
-      // a checkpoint of another architecture: retrain and overwrite it below
-    }
-  }
-  trainDigitClassifier(classifier, data, options);
-  await saveTensors(dir, classifier.variables);
-  return { classifier, trained: true };
-}
-
-/**
- * Conditional accuracy: the fraction of generated images the classifier puts in the class they
- * were asked for ("does the generated 7 classify as 7?"). Also the plain test accuracy when
- * `targets` are the true labels.
- * @param images shape [B, D]
- * @param targets int32 [B] or plain numbers
- */
-export function conditionalAccuracy(classifier: DigitClassifier, images: tf.Tensor2D, targets: tf.Tensor1D | ArrayLike<number>): number {
-  const B = images.shape[0];
-  const want = targets instanceof tf.Tensor ? targets.dataSync() : targets;
-  if (want.length !== B) throw new Error(`conditionalAccuracy: targets has ${want.length} entries, images has ${B} rows`);
-  const pred = classifier.predict(images);
-  const got = pred.dataSync();
-  pred.dispose();
-  let hits = 0;
-  for (let i = 0; i < B; i++) if (got[i] === want[i]) hits++;
-  return hits / B;
 }

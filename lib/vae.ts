@@ -10,7 +10,7 @@
  * (2016), "Importance Weighted Autoencoders" (IWAE). The KL weight β: Higgins et al. (2017).
  * A deterministic autoencoder for comparison. Taught in notebooks/04-vae.ipynb.
  *
- *   createVAE, createAutoencoder     MLP encoder/decoder models (variables in plain layers)
+ *   createVAE, createAutoencoder     MLP encoder/decoder models (lib/layers.ts's createMLP and dense)
  *   reparameterize                   z = μ + σ·ε                        ("The reparameterisation trick")
  *   gaussianKL                       KL(N(μ, σ²) ‖ N(0, I)) in closed form ("The KL term")
  *   bernoulliLogLik, gaussianLogLik  log p(x|z), summed over pixels     ("The reconstruction term")
@@ -20,45 +20,12 @@
  *
  * Likelihoods are in nats per image (natural log, summed over the D pixels); lib/metrics.ts
  * `likelihoodUnits` divides by D·ln 2 for bits/dim, the scale of stage 1, and `anomalyAUC` there
- * turns −ELBO into the anomaly-detection score. Shapes: B batch, D pixels (784), H hidden units,
+ * turns −ELBO into the anomaly-detection score. Shapes: B batch, D pixels (784), Hd hidden units,
  * Z latent dimensions, K importance samples.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-
-// ---------------------------------------------------------------------------------------------
-// Layers
-
-/** A fully connected layer y = act(x·w + b). */
-export interface Dense {
-  /** shape [in, out] */
-  w: tf.Variable<tf.Rank.R2>;
-  /** shape [out] */
-  b: tf.Variable<tf.Rank.R1>;
-}
-
-/** A dense layer with weights and bias ~ U(±1/√in), PyTorch's nn.Linear initialisation. */
-function dense(inDim: number, outDim: number): Dense {
-  const bound = 1 / Math.sqrt(inDim);
-  return tf.tidy(() => ({
-    w: tf.variable(tf.randomUniform([inDim, outDim], -bound, bound)) as tf.Variable<tf.Rank.R2>,
-    b: tf.variable(tf.randomUniform([outDim], -bound, bound)) as tf.Variable<tf.Rank.R1>,
-  }));
-}
-
-/** act(x·w + b) as one fused kernel. @param x shape [B, in] @returns shape [B, out] */
-function applyDense(layer: Dense, x: tf.Tensor2D, activation: "linear" | "relu"): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: layer.w, bias: layer.b, activation }) as tf.Tensor2D;
-}
-
-/** ReLU MLP hidden layers: sizes[0] → … → sizes.at(-1), ReLU after each. */
-function hiddenStack(sizes: number[]): Dense[] {
-  return sizes.slice(1).map((out, i) => dense(sizes[i], out));
-}
-
-function applyStack(layers: Dense[], x: tf.Tensor2D): tf.Tensor2D {
-  return layers.reduce((h, layer) => applyDense(layer, h, "relu"), x);
-}
+import { applyDense, createMLP, dense, layerVariables, type Dense, type MLP } from "./layers";
 
 // ---------------------------------------------------------------------------------------------
 // Models
@@ -126,33 +93,45 @@ export interface VAE {
  */
 export function createVAE(options: VAEOptions = {}): VAE {
   const c = config(options);
-  const last = c.hiddenDims.length ? c.hiddenDims[c.hiddenDims.length - 1] : c.inputDim;
-  const encoder = hiddenStack([c.inputDim, ...c.hiddenDims]);
-  const toZMean = dense(last, c.latentDim);
-  const toZLogVar = dense(last, c.latentDim);
-  const reversed = [...c.hiddenDims].reverse();
-  const decoder = hiddenStack([c.latentDim, ...reversed]);
-  const toX = dense(reversed.length ? reversed[reversed.length - 1] : c.latentDim, c.inputDim);
-  const all = [...encoder, toZMean, toZLogVar, ...decoder, toX];
-  const variables: tf.Variable[] = all.flatMap((l) => [l.w, l.b]);
+  const { encoder, heads, decoder } = encoderDecoder(c, 2);
+  const [toZMean, toZLogVar] = heads;
+  const variables: tf.Variable[] = [...encoder.variables, ...heads.flatMap(layerVariables), ...decoder.variables];
   return {
     config: c,
-    layers: { encoder, toZMean, toZLogVar, decoder, toX },
+    layers: { encoder: encoder.layers, toZMean, toZLogVar, decoder: decoder.layers.slice(0, -1), toX: decoder.layers.at(-1)! },
     variables,
     encode(x) {
       assertShape(x, [null, c.inputDim], "x", ["B", "D"]);
       return tf.tidy(() => {
-        const h = applyStack(encoder, x); // [B, H]
+        const h = encoder.apply(x); // [B, Hd]
         return { zMean: applyDense(toZMean, h, "linear"), zLogVar: applyDense(toZLogVar, h, "linear") }; // [B, Z] each
       });
     },
     decode(z) {
       assertShape(z, [null, c.latentDim], "z", ["B", "Z"]);
-      return tf.tidy(() => applyDense(toX, applyStack(decoder, z), "linear")); // [B, D]
+      return decoder.apply(z); // [B, D]
     },
     dispose: () => tf.dispose(variables),
   };
 }
+
+/**
+ * The encoder's stack D → hiddenDims with ReLU after every layer (its last included), `nHeads`
+ * linear heads Hd → Z, and the decoder MLP Z → reversed hiddenDims → D (ReLU between layers,
+ * linear output), drawn in that order (w then b, layer by layer).
+ */
+function encoderDecoder(c: VAEConfig, nHeads: number): { encoder: Stack; heads: Dense[]; decoder: MLP } {
+  const last = c.hiddenDims.length ? c.hiddenDims[c.hiddenDims.length - 1] : c.inputDim;
+  const encoder: Stack = c.hiddenDims.length
+    ? createMLP([c.inputDim, ...c.hiddenDims], { output: "relu" })
+    : { apply: (x) => x, layers: [], variables: [] }; // no hidden layers: x itself
+  const heads = Array.from({ length: nHeads }, () => dense(last, c.latentDim));
+  const decoder = createMLP([c.latentDim, ...[...c.hiddenDims].reverse(), c.inputDim]);
+  return { encoder, heads, decoder };
+}
+
+/** What the models use of the encoder's stack. @param x shape [B, D] @returns shape [B, Hd] */
+type Stack = Pick<MLP, "apply" | "layers" | "variables">;
 
 /** A deterministic autoencoder: x → z (a point, no distribution) → x̂. */
 export interface Autoencoder {
@@ -168,23 +147,19 @@ export interface Autoencoder {
 /** The VAE's architecture without the variance head and the prior: a plain autoencoder. */
 export function createAutoencoder(options: VAEOptions = {}): Autoencoder {
   const c = config(options);
-  const last = c.hiddenDims.length ? c.hiddenDims[c.hiddenDims.length - 1] : c.inputDim;
-  const encoder = hiddenStack([c.inputDim, ...c.hiddenDims]);
-  const toZ = dense(last, c.latentDim);
-  const reversed = [...c.hiddenDims].reverse();
-  const decoder = hiddenStack([c.latentDim, ...reversed]);
-  const toX = dense(reversed.length ? reversed[reversed.length - 1] : c.latentDim, c.inputDim);
-  const variables: tf.Variable[] = [...encoder, toZ, ...decoder, toX].flatMap((l) => [l.w, l.b]);
+  const { encoder, heads, decoder } = encoderDecoder(c, 1);
+  const [toZ] = heads;
+  const variables: tf.Variable[] = [...encoder.variables, ...layerVariables(toZ), ...decoder.variables];
   return {
     config: c,
     variables,
     encode(x) {
       assertShape(x, [null, c.inputDim], "x", ["B", "D"]);
-      return tf.tidy(() => applyDense(toZ, applyStack(encoder, x), "linear")); // [B, Z]
+      return tf.tidy(() => applyDense(toZ, encoder.apply(x), "linear")); // [B, Z]
     },
     decode(z) {
       assertShape(z, [null, c.latentDim], "z", ["B", "Z"]);
-      return tf.tidy(() => applyDense(toX, applyStack(decoder, z), "linear")); // [B, D]
+      return decoder.apply(z); // [B, D]
     },
     dispose: () => tf.dispose(variables),
   };
@@ -352,7 +327,7 @@ export function vaeLoss(vae: VAE, x: tf.Tensor2D, options: ElboOptions = {}): tf
 }
 
 /** Options of {@link iwaeBound}. */
-export interface IwaeOptions {
+export interface IWAEOptions {
   /** Importance samples K per image (default 64; K = 1 is a one-sample ELBO with a Monte-Carlo KL). */
   k?: number;
   /** The noise, shape [K, B, Z] (default: drawn from N(0, I)); for tests. */
@@ -370,7 +345,7 @@ export interface IwaeOptions {
  * @param x shape [B, D]
  * @returns shape [B]
  */
-export function iwaeBound(vae: VAE, x: tf.Tensor2D, options: IwaeOptions = {}): tf.Tensor1D {
+export function iwaeBound(vae: VAE, x: tf.Tensor2D, options: IWAEOptions = {}): tf.Tensor1D {
   const k = options.k ?? options.eps?.shape[0] ?? 64;
   assertInt(k, "options.k", 1);
   assertShape(x, [null, vae.config.inputDim], "x", ["B", "D"]);

@@ -11,7 +11,7 @@
  *   m ← β₁·m + (1 − β₁)·g                     first moment
  *   v ← β₂·v + (1 − β₂)·g²                    second moment
  *   θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
- * Introduced in notebooks/01-autoregression.ipynb (section 9); used by lib/gan.ts, lib/metrics.ts
+ * Introduced in notebooks/01-autoregression.ipynb (section 9); used by lib/classifier.ts
  * and the notebooks as `adam(learningRate)`.
  */
 import * as tf from "@tensorflow/tfjs";

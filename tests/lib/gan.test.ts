@@ -4,19 +4,19 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
 import {
   EQUILIBRIUM_D_LOSS,
-  GanMonitor,
+  GANMonitor,
   bceWithLogits,
-  createGan,
-  createMlp,
+  createGAN,
   discriminatorLoss,
-  disposeGan,
   ganStep,
   generatorLoss,
   sampleGenerator,
   softplus,
   valueFunction,
-  type Gan,
+  type GAN,
+  type GANOptimizers,
 } from "../../lib/gan";
+import { adam } from "../../lib/engine/optimizers";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 
@@ -118,31 +118,39 @@ describe("networks and the training step", () => {
   const snapshot = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
   const changed = (before: number[][], vars: tf.Variable[]) => snapshot(vars).map((v, i) => v.some((x, j) => x !== before[i][j]));
 
-  function smallGan(options: { dLearningRate?: number; gLearningRate?: number } = {}): Gan {
-    return createGan({ generatorHidden: [8], discriminatorHidden: [8], ...options });
+  function smallGan(): GAN {
+    return createGAN({ generatorHidden: [8], discriminatorHidden: [8] });
+  }
+  /** The caller's optimisers: Adam with β₁ = 0.5, as the notebooks use. */
+  function optimizers({ d = 1e-3, g = 1e-3 }: { d?: number; g?: number } = {}): GANOptimizers {
+    return { d: adam(d, 0.5), g: adam(g, 0.5) };
+  }
+  function disposeAll(gan: GAN, opt: GANOptimizers): void {
+    gan.dispose();
+    opt.d.dispose();
+    opt.g.dispose();
   }
 
-  it("createMlp: sizes, shapes, activations, errors", () => {
+  it("createGAN: G then D, variables G's then D's, dispose frees them", () => {
     seed(0);
-    const m = createMlp([3, 5, 2], { output: "sigmoid" });
-    expect(m.variables.map((v) => v.shape)).toEqual([[3, 5], [5], [5, 2], [2]]);
-    const x = tf.randomNormal([4, 3]) as tf.Tensor2D;
-    const y = m.apply(x);
-    expect(y.shape).toEqual([4, 2]);
-    expect(Array.from(y.dataSync()).every((v) => v > 0 && v < 1)).toBe(true);
-    expect(() => m.apply(tf.zeros([4, 2]) as tf.Tensor2D)).toThrow("x must have shape [?, 3] (B, in), got [4, 2]");
-    expect(() => createMlp([3])).toThrow(/sizes must list at least/);
-    tf.dispose([x, y, ...m.variables]);
+    const before = tf.memory().numTensors;
+    const gan = createGAN({ dataDim: 3, zDim: 2, generatorHidden: [5], discriminatorHidden: [4] });
+    expect(gan.generator.variables.map((v) => v.shape)).toEqual([[2, 5], [5], [5, 3], [3]]);
+    expect(gan.discriminator.variables.map((v) => v.shape)).toEqual([[3, 4], [4], [4, 1], [1]]);
+    expect(gan.variables).toEqual([...gan.generator.variables, ...gan.discriminator.variables]);
+    gan.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("the D step changes only D, the G step only G (learning rate 0 isolates each)", () => {
     seed(1);
-    for (const [which, opts] of [["D only", { gLearningRate: 0 }], ["G only", { dLearningRate: 0 }]] as const) {
-      const gan = smallGan(opts);
+    for (const [which, rates] of [["D only", { g: 0 }], ["G only", { d: 0 }]] as const) {
+      const gan = smallGan();
+      const opt = optimizers(rates);
       const real = tf.randomNormal([16, 2]) as tf.Tensor2D;
       const g0 = snapshot(gan.generator.variables);
       const d0 = snapshot(gan.discriminator.variables);
-      tf.dispose(Object.values(ganStep(gan, real)));
+      tf.dispose(Object.values(ganStep(gan, real, opt)));
       const gMoved = changed(g0, gan.generator.variables);
       const dMoved = changed(d0, gan.discriminator.variables);
       if (which === "D only") {
@@ -153,13 +161,14 @@ describe("networks and the training step", () => {
         expect(gMoved.some((c) => c)).toBe(true);
       }
       real.dispose();
-      disposeGan(gan);
+      disposeAll(gan, opt);
     }
   });
 
   it("returns L_D before D's update, L_G with the updated D, and D's accuracies", () => {
     seed(2);
-    const gan = smallGan({ gLearningRate: 0 });
+    const gan = smallGan();
+    const opt = optimizers({ g: 0 });
     const real = tf.randomNormal([32, 2]) as tf.Tensor2D;
     const zD = tf.randomNormal([32, 2]) as tf.Tensor2D;
     const zG = tf.randomNormal([32, 2]) as tf.Tensor2D;
@@ -168,39 +177,43 @@ describe("networks and the training step", () => {
       const fl = gan.discriminator.apply(gan.generator.apply(zD));
       return [discriminatorLoss(rl, fl), tf.mean(tf.cast(tf.greater(rl, 0), "float32")), tf.mean(tf.cast(tf.less(fl, 0), "float32"))];
     });
-    const r = ganStep(gan, real, { zD, zG, nonSaturating: false });
+    const r = ganStep(gan, real, opt, { zD, zG, nonSaturating: false });
     const after = tf.tidy(() => generatorLoss(gan.discriminator.apply(gan.generator.apply(zG)), { nonSaturating: false }));
     expectClose(r.dLoss, before[0], { rtol: 1e-6 });
     expectClose(r.dRealAccuracy, before[1]);
     expectClose(r.dFakeAccuracy, before[2]);
     expectClose(r.gLoss, after, { rtol: 1e-6 });
     tf.dispose([real, zD, zG, after, ...before, ...Object.values(r)]);
-    disposeGan(gan);
+    disposeAll(gan, opt);
   });
 
-  it("leaks nothing over several steps; sampleGenerator gives [n, D]", () => {
+  it("leaks nothing over several steps; sampleGenerator gives [n, D]; errors name the argument", () => {
     seed(3);
     const gan = smallGan();
+    const opt = optimizers();
     const real = tf.randomNormal([16, 2]) as tf.Tensor2D;
-    tf.dispose(Object.values(ganStep(gan, real))); // Adam creates its slots on the first step
+    tf.dispose(Object.values(ganStep(gan, real, opt))); // Adam creates its slots on the first step
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) tf.dispose(Object.values(ganStep(gan, real)));
+    for (let i = 0; i < 3; i++) tf.dispose(Object.values(ganStep(gan, real, opt)));
     const s = sampleGenerator(gan, 5);
     expect(s.shape).toEqual([5, 2]);
     s.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => ganStep(gan, real, { zD: tf.zeros([16, 3]) as tf.Tensor2D })).toThrow("options.zD must have shape [?, 2] (B, Z), got [16, 3]");
+    const zD = tf.zeros([16, 3]) as tf.Tensor2D;
+    expect(() => ganStep(gan, real, opt, { zD })).toThrow("options.zD must have shape [?, 2] (B, Z), got [16, 3]");
+    zD.dispose();
+    expect(() => ganStep(gan, real, {} as GANOptimizers)).toThrow(/optimizers must be \{ d: tf.Optimizer; g: tf.Optimizer \}/);
     real.dispose();
-    disposeGan(gan);
+    disposeAll(gan, opt);
   });
 });
 
-describe("GanMonitor", () => {
+describe("GANMonitor", () => {
   const eq = { dLoss: LOG4, gLoss: LN2, dRealAccuracy: 0, dFakeAccuracy: 0 };
 
   it("warns once when D sits at the equilibrium values from step 0", () => {
     const warned: string[] = [];
-    const m = new GanMonitor({ warn: (s) => warned.push(s) });
+    const m = new GANMonitor({ warn: (s) => warned.push(s) });
     for (let i = 0; i < 60; i++) m.recordStats(eq);
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/D is not learning.*first 50 steps/);
@@ -209,7 +222,7 @@ describe("GanMonitor", () => {
 
   it("does not warn when D learns, and warns once when D wins completely", () => {
     const warned: string[] = [];
-    const m = new GanMonitor({ warn: (s) => warned.push(s) });
+    const m = new GANMonitor({ warn: (s) => warned.push(s) });
     for (let i = 0; i < 50; i++) m.recordStats({ ...eq, dLoss: LOG4 - 0.002 * i });
     expect(warned).toEqual([]);
     for (let i = 0; i < 100; i++) m.recordStats({ dLoss: 0.01, gLoss: 5, dRealAccuracy: 1, dFakeAccuracy: 1 });
@@ -220,20 +233,23 @@ describe("GanMonitor", () => {
 
   it("catches a real D that cannot learn (zero output, learning rate 0), and reads results in one go", () => {
     seed(4);
-    const gan = createGan({ generatorHidden: [8], discriminatorHidden: [8], dLearningRate: 0 });
+    const gan = createGAN({ generatorHidden: [8], discriminatorHidden: [8] });
+    const opt = { d: adam(0, 0.5), g: adam(1e-3, 0.5) };
     for (const v of gan.discriminator.variables) v.assign(tf.zerosLike(v));
     const warned: string[] = [];
-    const m = new GanMonitor({ window: 5, warn: (s) => warned.push(s) });
+    const m = new GANMonitor({ window: 5, warn: (s) => warned.push(s) });
     const real = tf.randomNormal([8, 2]) as tf.Tensor2D;
     for (let i = 0; i < 5; i++) {
       let stats = { dLoss: NaN };
       tf.tidy(() => {
-        stats = m.record(ganStep(gan, real));
+        stats = m.record(ganStep(gan, real, opt));
       });
       expectClose(stats.dLoss, LOG4, { rtol: 1e-6 });
     }
     expect(warned).toHaveLength(1);
     real.dispose();
-    disposeGan(gan);
+    gan.dispose();
+    opt.d.dispose();
+    opt.g.dispose();
   });
 });

@@ -1,25 +1,19 @@
 // lib/metrics.ts: FID and KID against scipy/numpy (tests/reference/metrics_reference.py →
 // metrics.json) on synthetic features; FID against the Gaussian closed form; diversity;
-// likelihood units; the anomaly AUC; the classifier's shapes, training, checkpoint and leaks.
+// likelihood units; the anomaly AUC. (The classifier's tests are in classifier.test.ts.)
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
 import {
   anomalyAUC,
-  conditionalAccuracy,
-  createDigitClassifier,
   featureStats,
   fid,
   frechetDistance,
   kid,
   likelihoodUnits,
-  loadOrTrainClassifier,
   meanNearestDistance,
   sampleDiversity,
-  trainDigitClassifier,
 } from "../../lib/metrics";
 import type { Matrix } from "../../lib/numerics";
 import { seed, unseed } from "../../lib/random";
@@ -128,39 +122,5 @@ describe("diversity and units", () => {
     // a tie counts ½: anomaly 3 vs normals [1, 3] → 1 + ½ of 2 pairs
     expect(anomalyAUC([1, 3], [3])).toBe(0.75);
     expect(() => anomalyAUC([], [1])).toThrow(/at least one score of each kind/);
-  });
-});
-
-describe("digit classifier", () => {
-  it("has the documented shapes, learns a separable toy task, checkpoints and does not leak", async () => {
-    seed(0);
-    // two classes told apart by which half of the 8 "pixels" is lit
-    const n = 64;
-    const labelsArr = Array.from({ length: n }, (_, i) => i % 2);
-    const images = tf.tensor2d(labelsArr.map((c) => Array.from({ length: 8 }, (_, j) => ((j < 4) === (c === 0) ? 1 : 0) + 0.1 * Math.random()))) as tf.Tensor2D;
-    const labels = tf.tensor1d(labelsArr, "int32");
-    const clf = createDigitClassifier({ inputDim: 8, hidden: [16, 6] });
-    const f = clf.features(images);
-    expect(f.shape).toEqual([n, 6]);
-    const lg = clf.logits(images);
-    expect(lg.shape).toEqual([n, 10]);
-    tf.dispose([f, lg]);
-    const before = tf.memory().numTensors;
-    trainDigitClassifier(clf, { images, labels }, { steps: 150, batchSize: 32, learningRate: 1e-2 });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(conditionalAccuracy(clf, images, labelsArr)).toBe(1);
-    expect(() => clf.features(tf.zeros([2, 7]) as tf.Tensor2D)).toThrow(/x/);
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "metrics-"));
-    const first = await loadOrTrainClassifier(dir, { images, labels }, { inputDim: 8, hidden: [16, 6], steps: 100, batchSize: 32, learningRate: 1e-2 });
-    expect(first.trained).toBe(true);
-    const second = await loadOrTrainClassifier(dir, { images, labels }, { inputDim: 8, hidden: [16, 6] });
-    expect(second.trained).toBe(false);
-    const a = first.classifier.logits(images);
-    const b = second.classifier.logits(images);
-    expectClose(b, a, { rtol: 1e-6, atol: 1e-6 });
-    tf.dispose([a, b, images, labels]);
-    [clf, first.classifier, second.classifier].forEach((c) => c.dispose());
-    fs.rmSync(dir, { recursive: true });
   });
 });
