@@ -255,6 +255,7 @@ export function transformerLoss(model: Transformer, ids: tf.Tensor2D, targets: t
 export function generate(model: Transformer, vocab: Vocabulary, options: GenerateOptions = {}): string[] {
   if (vocab.size !== model.config.vocabSize) throw new Error(`vocab has ${vocab.size} ids but the model was built for vocabSize ${model.config.vocabSize}`);
   const maxLength = Math.min(options.maxLength ?? model.config.contextLength, model.config.contextLength);
-  const next = (prefix: tf.Tensor2D) => tf.tidy(() => lastPositionLogits(transformerForward(model, prefix).logits)); // [n, Tp, V] → [n, V]
+  // The logits [n, Tp, V] of the prefix; the last position's [n, V] predict the next character.
+  const next = (prefix: tf.Tensor2D) => tf.tidy(() => lastPositionLogits(transformerForward(model, prefix).logits));
   return generateDocuments(next, vocab, { ...options, maxLength });
 }

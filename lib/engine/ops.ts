@@ -48,11 +48,12 @@ export function targetLogSoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.
     const save = args[1] as tf.GradSaveFunc;
     const [logP, logSumExp] = tf.engine().runKernel(TARGET_LOG_SOFTMAX_KERNEL, { logits: x, targets: ids }) as tf.Tensor[]; // [N], [N]
     save([x, logSumExp, ids]); // kept alive for the backward pass, which runs after this scope
-    return {
-      value: logP,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, { logits: saved[0], lse: saved[1], targets: saved[2], dy }) as tf.Tensor, // [N, V]
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedLogits, lse, savedIds] = saved; // [N, V], [N], [N]
+      const inputs = { logits: savedLogits, lse, targets: savedIds, dy };
+      return tf.engine().runKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, inputs) as tf.Tensor; // [N, V]
     };
+    return { value: logP, gradFunc };
   });
   return f(logits) as tf.Tensor1D;
 }

@@ -94,7 +94,8 @@ describe("logitsAt / lastPositionLogits", () => {
   it("read one position of [B, T, V] as [B, V], and name the bad position", () => {
     const before = tf.memory().numTensors;
     // logits[b, t, v] = 100b + 10t + v
-    const logits = tf.tensor3d(Array.from({ length: 2 * 3 * 4 }, (_, i) => 100 * Math.floor(i / 12) + 10 * (Math.floor(i / 4) % 3) + (i % 4)), [2, 3, 4]);
+    const value = (i: number) => 100 * Math.floor(i / 12) + 10 * (Math.floor(i / 4) % 3) + (i % 4); // i = 12b + 4t + v
+    const logits = tf.tensor3d(Array.from({ length: 2 * 3 * 4 }, (_, i) => value(i)), [2, 3, 4]);
     const last = lastPositionLogits(logits);
     const first = logitsAt(logits, 0);
     expect(last.arraySync()).toEqual([[20, 21, 22, 23], [120, 121, 122, 123]]);
@@ -132,7 +133,10 @@ describe("documentNats", () => {
     // Hiding the target (x[:, t + 1] := 1, "a") before reading there: position 0 targets are a, b
     // (a hit for "ab", a miss for "b"); position 1 targets are b, \n (both misses).
     const hide = (x: tf.Tensor2D, t: number) =>
-      tf.tidy(() => tf.where(tf.equal(tf.range(0, 3, 1, "int32"), t + 1).expandDims(0).tile([x.shape[0], 1]), tf.onesLike(x), x) as tf.Tensor2D);
+      tf.tidy(() => {
+        const hidden = tf.equal(tf.range(0, 3, 1, "int32"), t + 1).expandDims(0).tile([x.shape[0], 1]); // [B, T]
+        return tf.where(hidden, tf.onesLike(x), x) as tf.Tensor2D;
+      });
     const hidden = documentNats(echo, vocab, docs, { positions: [0, 1], inputAt: hide, readAt: (t) => t + 1, batchSize: 1 });
     expectClose(hidden, -(Math.log(pHit) + 3 * Math.log(pMiss)) / 4, { rtol: 1e-6 });
     // positions alone: the default pass, fewer targets (position 2: \n for "ab", PAD for "b").
@@ -147,7 +151,8 @@ describe("generateDocuments", () => {
 
   it("stops a document at the boundary: a model that always writes the boundary gives empty documents", () => {
     const V = vocab.size;
-    const stop = (prefix: tf.Tensor2D) => tf.tidy(() => tf.oneHot(tf.zeros([prefix.shape[0]], "int32") as tf.Tensor1D, V).mul(10) as tf.Tensor2D);
+    const boundary = (prefix: tf.Tensor2D) => tf.zeros([prefix.shape[0]], "int32") as tf.Tensor1D; // [n]
+    const stop = (prefix: tf.Tensor2D) => tf.tidy(() => tf.oneHot(boundary(prefix), V).mul(10) as tf.Tensor2D);
     expect(generateDocuments(stop, vocab, { count: 3, temperature: 0 })).toEqual(["", "", ""]);
     const wrongV = (prefix: tf.Tensor2D) => tf.zeros([prefix.shape[0], V + 1]) as tf.Tensor2D;
     expect(() => generateDocuments(wrongV, vocab, { count: 2 })).toThrow(/model\(prefix\) must have shape \[2, 3\]/);
