@@ -212,7 +212,7 @@ export function documentNats(
       const whole = inputAt === undefined ? logitsOf(x) : undefined; // [B, T, V]
       for (const t of positions ?? Array.from({ length: contextLength }, (_, i) => i)) {
         tf.tidy(() => {
-          const logits = whole ?? logitsOf((inputAt as NonNullable<typeof inputAt>)(x, t)); // [B, T, V]
+          const logits = inputAt === undefined ? (whole as tf.Tensor3D) : logitsOf(inputAt(x, t)); // [B, T, V]
           score(logitsAt(logits, readAt === undefined ? t : readAt(t)), tf.reshape(tf.slice(y, [0, t], [-1, 1]), [-1])); // [B, V], [B]
         });
       }
