@@ -15,8 +15,9 @@ import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGAN, ganStep } from "../lib/gan";
 import { ringOfGaussians, twoMoons } from "../lib/toy-data";
-import { charCrossEntropy, createLSTM, lstmLogits } from "../lib/language-models";
-import { disposeTransformer, initTransformer, transformerLoss } from "../lib/transformer";
+import { createLSTM, lstmLogits } from "../lib/language-models";
+import { charCrossEntropy } from "../lib/lm";
+import { createTransformer, transformerLoss } from "../lib/transformer";
 import { createVAE, vaeLoss } from "../lib/vae";
 
 export interface TrainStep {
@@ -133,7 +134,7 @@ function gpt(): TrainStep {
   const B = 32;
   const T = 64;
   const V = 65;
-  const model = initTransformer({ vocabSize: V, contextLength: T, dModel: 128, heads: 4, layers: 4, positions: "learned" });
+  const model = createTransformer({ vocabSize: V, contextLength: T, dModel: 128, heads: 4, layers: 4, positions: "learned" });
   const optimizer = adam(3e-4);
   const corpus = Int32Array.from({ length: 20_000 }, (_, i) => (i * 7 + Math.floor(Math.random() * 3)) % V);
   return {
@@ -152,7 +153,7 @@ function gpt(): TrainStep {
       });
     },
     dispose: () => {
-      disposeTransformer(model);
+      model.dispose();
       optimizer.dispose();
     },
   };
@@ -172,12 +173,11 @@ function poemBatch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
 function lstmPoems(): TrainStep {
   const model = createLSTM({ vocabSize: POEMS.V, embeddingSize: 32, hiddenSize: 128 });
   const optimizer = adam(1e-2);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return {
     step: () =>
       tf.tidy(() => {
         const { x, y } = poemBatch();
-        return adamStep(optimizer, vars, () => charCrossEntropy(lstmLogits(model, x), y));
+        return adamStep(optimizer, model.variables, () => charCrossEntropy(lstmLogits(model, x), y));
       }),
     dispose: () => {
       model.dispose();
@@ -188,7 +188,7 @@ function lstmPoems(): TrainStep {
 
 /** Notebook 03's Transformer on the poems, lib/transformer.ts: 2 layers, D 64, H 4, learned positions. */
 function gptPoems(): TrainStep {
-  const model = initTransformer({ vocabSize: POEMS.V, contextLength: POEMS.T, dModel: 64, heads: 4, layers: 2, positions: "learned" });
+  const model = createTransformer({ vocabSize: POEMS.V, contextLength: POEMS.T, dModel: 64, heads: 4, layers: 2, positions: "learned" });
   const optimizer = adam(3e-3);
   return {
     step: () =>
@@ -197,7 +197,7 @@ function gptPoems(): TrainStep {
         return adamStep(optimizer, model.variables, () => transformerLoss(model, x, y));
       }),
     dispose: () => {
-      disposeTransformer(model);
+      model.dispose();
       optimizer.dispose();
     },
   };

@@ -6,6 +6,7 @@
  *   causalMask                 1 where query t may look at key s (s ≤ t), 0 after
  *   splitHeads / mergeHeads    [B, T, D] ↔ [B, H, T, dHead]
  *   multiHeadAttention         self-attention with H heads: project, split, attend, merge, project
+ *   createMultiHeadAttention   a layer's weights (lib/README.md's model contract), `layer.apply(x, mask)`
  *   positionalEncoding         the sinusoidal position code
  *
  * Source: A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones, A. N. Gomez, Ł. Kaiser,
@@ -19,6 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
+import { uniformVariable } from "./layers";
 
 /** Added to the score of a masked pair: exp(−1e9 − max) is exactly 0 in float32. */
 const MASKED_SCORE = -1e9;
@@ -129,18 +131,60 @@ export interface MultiHeadAttentionVariables extends MultiHeadAttentionParams {
   bO: tf.Variable<tf.Rank.R1>;
 }
 
+/** Options of {@link createMultiHeadAttention}; every field has a default but dModel. */
+export interface MultiHeadAttentionOptions {
+  /** D, the model width (the input and output width). */
+  dModel: number;
+  /** H, attention heads (default 1; divides D). */
+  heads?: number;
+  /**
+   * Multiplies the output projection's initial bound (default 1; a Transformer with L blocks
+   * often uses 1/√(2L) so the residual stream does not grow with depth).
+   */
+  outScale?: number;
+}
+
+/** {@link MultiHeadAttentionOptions} with every default filled in. */
+export type MultiHeadAttentionConfig = Required<MultiHeadAttentionOptions>;
+
+/** A multi-head self-attention layer: its weights, its forward function, and dispose. */
+export interface MultiHeadAttention extends MultiHeadAttentionVariables {
+  config: MultiHeadAttentionConfig;
+  /** wQ, wK, wV, wO, bQ, bK, bV, bO. */
+  variables: tf.Variable[];
+  /**
+   * {@link multiHeadAttention} with this layer's weights and heads.
+   * @param x shape [B, T, D] @param mask optional, shape [T, T] or broadcastable to [B, H, T, T]
+   * @returns output shape [B, T, D]; weights shape [B, H, T, T]
+   */
+  apply(x: tf.Tensor3D, mask?: tf.Tensor): { output: tf.Tensor3D; weights: tf.Tensor4D };
+  /** Frees the variables. */
+  dispose(): void;
+}
+
 /**
- * Fresh trainable weights for {@link multiHeadAttention}: W ~ U(±1/√D) as PyTorch's nn.Linear,
- * the output projection scaled by `outScale` (default 1; a Transformer with L blocks often
- * uses 1/√(2L) so the residual stream does not grow with depth), biases 0.
+ * A fresh multi-head attention layer: W ~ U(±1/√D) as PyTorch's nn.Linear (drawn in the order
+ * wQ, wK, wV, wO), the output projection's bound times `outScale`, biases 0.
  */
-export function initMultiHeadAttention(D: number, outScale = 1): MultiHeadAttentionVariables {
-  assertInt(D, "D", 1);
-  const bound = 1 / Math.sqrt(D);
-  // tf.tidy frees each initial value; the variable keeps its own reference to the data.
-  const w = (scale = 1) => tf.tidy(() => tf.variable(tf.randomUniform([D, D], -bound * scale, bound * scale) as tf.Tensor2D)); // [D, D]
+export function createMultiHeadAttention(options: MultiHeadAttentionOptions): MultiHeadAttention {
+  const config: MultiHeadAttentionConfig = { heads: 1, outScale: 1, ...options };
+  const { dModel: D, heads: H, outScale } = config;
+  assertInt(D, "dModel", 1);
+  assertInt(H, "heads", 1);
+  if (D % H !== 0) throw new Error(`dModel = ${D} must be divisible by heads = ${H}`);
+  if (!(outScale > 0)) throw new Error(`outScale must be > 0, got ${outScale}`);
+  const w = (scale = 1) => uniformVariable<tf.Rank.R2>([D, D], D, scale); // [D, D]
   const b = () => tf.tidy(() => tf.variable(tf.zeros([D]) as tf.Tensor1D)); // [D]
-  return { wQ: w(), wK: w(), wV: w(), wO: w(outScale), bQ: b(), bK: b(), bV: b(), bO: b() };
+  const weights = { wQ: w(), wK: w(), wV: w(), wO: w(outScale), bQ: b(), bK: b(), bV: b(), bO: b() };
+  const variables = [weights.wQ, weights.wK, weights.wV, weights.wO, weights.bQ, weights.bK, weights.bV, weights.bO];
+  const layer: MultiHeadAttention = {
+    ...weights,
+    config,
+    variables,
+    apply: (x, mask) => multiHeadAttention(x, layer, H, mask),
+    dispose: () => tf.dispose(variables),
+  };
+  return layer;
 }
 
 /** x·W + b for x of shape [B, T, Din], as one 2-D product. */

@@ -1,214 +1,25 @@
 /**
- * Character-level language models before attention (stage 2, notebooks/02-neural-language-models),
- * and what every language model of stages 2–3 shares: the loss in nats per character and the
- * sampler.
+ * Character-level language models before attention (stage 2, notebooks/02-neural-language-models):
+ * three ways to write p(c_t | c_<t). What every language model shares (the loss, the sampler,
+ * scoring on documents) is in lib/lm.ts.
  *
- *   charCrossEntropy     −(1/N) Σ log p(c_t | c_<t) in nats, PAD targets skipped
- *   sampleFromLogits     one draw from softmax(logits / temperature), optionally top-k
- *   generateDocuments    sample whole documents left to right from any next-character model
- *   documentNats         nats per character of a sequence model on documents, in chunks
- *   fitBigram …          bigram counts with add-alpha smoothing (Shannon 1948; Laplace smoothing)
- *   initMLP / mlpLogits  an MLP over the last k characters (Bengio, Ducharme, Vincent & Jauvin,
- *                        "A Neural Probabilistic Language Model", 2003)
- *   createLSTM           an LSTM language model with tf.layers (Hochreiter & Schmidhuber,
- *                        "Long Short-Term Memory", 1997); the layer is not the lesson here
+ *   fitBigram …               bigram counts with add-alpha smoothing (Shannon 1948; Laplace smoothing)
+ *   createMLPLanguageModel    an MLP over the last k characters (Bengio, Ducharme, Vincent & Jauvin,
+ *                             "A Neural Probabilistic Language Model", 2003)
+ *   createLSTM                an LSTM language model with tf.layers (Hochreiter & Schmidhuber,
+ *                             "Long Short-Term Memory", 1997); the layer is not the lesson here
  *
- * Every model is scored on the same targets (lib/text.ts): each character of each held-out
- * document and its end boundary, given the document's earlier characters. The uniform model
- * scores ln V nats per character.
+ * Each model follows lib/README.md's contract: its forward function as a method (`logits`), also
+ * exported as a plain function (`mlpLogits`, `lstmLogits`), `variables` and `dispose()`.
  *
  * Shapes: B batch, T positions, N pairs, k context size, V vocabulary, E embedding width,
- * Hd hidden width.
+ * Hd hidden width; n documents being sampled, Tp the length of their prefix so far.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./engine/kernels";
-import { PAD, contextWindows, decode, documentBatch, maxContext, type Vocabulary } from "./text";
-
-// ---------------------------------------------------------------------------------------------
-// Loss and sampling (shared by stages 2 and 3)
-
-/**
- * Mean negative log-likelihood in nats per scored character:
- *
- *   loss = −(1/N) Σ_{t scored} log softmax(logits_t)[y_t]
- *
- * @param logits shape [N, V] or [B, T, V]
- * @param targets int32, shape [N] or [B, T]; PAD (−1) marks unscored positions
- * @returns shape [] (nats per character)
- */
-export function charCrossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  if (logits.rank !== targets.rank + 1 || logits.rank < 2) {
-    throw new Error(`logits must have shape [...targets.shape, V]: got logits [${logits.shape}] and targets [${targets.shape}]`);
-  }
-  assertShape(logits, [...targets.shape, null], "logits", [...targets.shape.map(() => "·"), "V"]);
-  if (targets.dtype !== "int32") throw new Error(`targets must be int32 ids, got ${targets.dtype}`);
-  const V = logits.shape[logits.rank - 1];
-  return tf.tidy(() => {
-    const flatLogits = tf.reshape(logits, [-1, V]) as tf.Tensor2D; // [N, V]
-    const flatTargets = tf.reshape(targets, [-1]) as tf.Tensor1D; // [N]
-    const scored = tf.cast(tf.notEqual(flatTargets, PAD), "float32"); // [N]
-    const logP = targetLogSoftmax(flatLogits, flatTargets); // [N]
-    return tf.div(tf.neg(tf.sum(tf.mul(logP, scored))), tf.maximum(tf.sum(scored), 1)) as tf.Scalar;
-  });
-}
-
-/**
- * log softmax(logits_n)[y_n] for each row n (0 where y_n is PAD).
- * Where the course's compiled kernels are available (wasm and cpu with the BLAS addon,
- * lib/engine/kernels.ts) it is one pass over [N, V] each way, with the gradient
- *   ∂ log softmax(x)[y] / ∂x_i = [i = y] − softmax(x)_i;
- * elsewhere the same numbers from tf ops.
- * @param logits shape [N, V]
- * @param targets int32, shape [N]
- * @returns shape [N]
- */
-function targetLogSoftmax(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
-  const V = logits.shape[1];
-  if (tf.getKernel(TARGET_LOG_SOFTMAX_KERNEL, tf.getBackend()) === undefined) {
-    // An int32 oneHot cast to float (a float oneHot is wrong on wasm, see the course README).
-    const picked = tf.cast(tf.oneHot(tf.maximum(targets, tf.scalar(0, "int32")) as tf.Tensor1D, V), "float32"); // [N, V]
-    return tf.sum(tf.mul(tf.logSoftmax(logits), picked), -1) as tf.Tensor1D; // [N]
-  }
-  const ids = targets.toInt();
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor; // [N, V]
-    const save = args[1] as tf.GradSaveFunc;
-    const [logP, logSumExp] = tf.engine().runKernel(TARGET_LOG_SOFTMAX_KERNEL, { logits: x, targets: ids }) as tf.Tensor[]; // [N], [N]
-    save([x, logSumExp, ids]); // kept alive for the backward pass, which runs after this scope
-    return {
-      value: logP,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.engine().runKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, { logits: saved[0], lse: saved[1], targets: saved[2], dy }) as tf.Tensor, // [N, V]
-    };
-  });
-  return f(logits) as tf.Tensor1D;
-}
-
-/** Options of {@link sampleFromLogits} and {@link generateDocuments}. */
-export interface SamplingOptions {
-  /** Divide the logits by this before the softmax (default 1). Below 1 sharpens, above 1 flattens; 0 takes the argmax. */
-  temperature?: number;
-  /** Keep only the k most likely characters (default: all). */
-  topK?: number;
-  /** Uniform generator in [0, 1) (default Math.random, seeded by lib/random's `seed`). */
-  rng?: () => number;
-}
-
-/**
- * One draw from p ∝ exp(logits / temperature), restricted to the topK largest logits.
- * @param logits shape [V], plain numbers
- * @returns an index in [0, V)
- */
-export function sampleFromLogits(logits: ArrayLike<number>, options: SamplingOptions = {}): number {
-  const { temperature = 1, topK, rng = Math.random } = options;
-  const V = logits.length;
-  if (V === 0) throw new Error("logits must not be empty");
-  if (!(temperature >= 0)) throw new Error(`temperature must be ≥ 0, got ${temperature}`);
-  if (topK !== undefined) assertInt(topK, "topK", 1);
-  let best = 0;
-  for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
-  if (temperature === 0) return best;
-  // Threshold of the top-k: the k-th largest logit (ties kept).
-  let threshold = -Infinity;
-  if (topK !== undefined && topK < V) threshold = Array.from(logits).sort((a, b) => b - a)[topK - 1];
-  const weights = new Float64Array(V);
-  let total = 0;
-  for (let i = 0; i < V; i++) {
-    if (logits[i] >= threshold) {
-      weights[i] = Math.exp((logits[i] - logits[best]) / temperature);
-      total += weights[i];
-    }
-  }
-  let r = rng() * total;
-  for (let i = 0; i < V; i++) {
-    r -= weights[i];
-    if (r < 0 && weights[i] > 0) return i;
-  }
-  return best;
-}
-
-/**
- * A next-character model for sampling: given the documents so far, the logits of the next
- * character of each.
- * @param prefix int32 shape [n, L], every row starting with the boundary (id 0)
- * @returns shape [n, V]
- */
-export type NextCharacterModel = (prefix: tf.Tensor2D) => tf.Tensor2D;
-
-/** Options of {@link generateDocuments}. */
-export interface GenerateOptions extends SamplingOptions {
-  /** How many documents (default 5). */
-  count?: number;
-  /** Stop a document after this many characters even without the end boundary (default 30). */
-  maxLength?: number;
-}
-
-/**
- * Samples documents left to right: start every row from the boundary, ask the model for the
- * next character's logits, draw one (temperature, top-k), append, repeat until each row has
- * drawn the boundary or has maxLength characters. This is the autoregressive factorisation
- * p(c₁ … cₙ) = Π_t p(c_t | c_<t) run forwards.
- * @returns the documents, without boundaries
- */
-export function generateDocuments(model: NextCharacterModel, vocab: Vocabulary, options: GenerateOptions = {}): string[] {
-  const { count = 5, maxLength = 30 } = options;
-  assertInt(count, "count", 1);
-  assertInt(maxLength, "maxLength", 1);
-  const rows: number[][] = Array.from({ length: count }, () => [0]);
-  const done = new Array<boolean>(count).fill(false);
-  for (let t = 0; t < maxLength && done.includes(false); t++) {
-    const logits = tf.tidy(() => {
-      const out = model(tf.tensor2d(rows.flat(), [count, t + 1], "int32"));
-      assertShape(out, [count, vocab.size], "model(prefix)", ["n", "V"]);
-      return out.arraySync();
-    });
-    for (let i = 0; i < count; i++) {
-      const next = done[i] ? 0 : sampleFromLogits(logits[i], options);
-      rows[i].push(next);
-      if (next === 0) done[i] = true;
-    }
-  }
-  return rows.map((ids) => {
-    const end = ids.indexOf(0, 1);
-    return decode(vocab, ids.slice(1, end === -1 ? undefined : end));
-  });
-}
-
-/** Options of {@link documentNats}. */
-export interface DocumentNatsOptions {
-  /** Documents per forward pass (default 64: logits [64, T, V] stay small for large V). */
-  batchSize?: number;
-  /** T (default: maxContext(documents)). */
-  contextLength?: number;
-}
-
-/**
- * Nats per character of a sequence model on documents (lib/text documentBatch framing), run
- * in chunks and weighted by the number of scored characters, so it equals one big batch.
- * @param logitsOf ids [B, T] → logits [B, T, V] (e.g. an LSTM or a Transformer)
- */
-export function documentNats(
-  logitsOf: (x: tf.Tensor2D) => tf.Tensor3D,
-  vocab: Vocabulary,
-  documents: readonly string[],
-  options: DocumentNatsOptions = {},
-): number {
-  const { batchSize = 64, contextLength = maxContext(documents) } = options;
-  assertInt(batchSize, "batchSize", 1);
-  let total = 0;
-  let count = 0;
-  for (let start = 0; start < documents.length; start += batchSize) {
-    const [nats, scored] = tf.tidy(() => {
-      const { x, y } = documentBatch(vocab, documents.slice(start, start + batchSize), contextLength);
-      const n = tf.sum(tf.cast(tf.notEqual(y, PAD), "float32"));
-      return [charCrossEntropy(logitsOf(x), y).dataSync()[0], n.dataSync()[0]];
-    });
-    total += nats * scored;
-    count += scored;
-  }
-  return total / count;
-}
+import { uniformVariable } from "./layers";
+import { lastPositionLogits, type NextCharacterModel } from "./lm";
+import { contextWindows, type Vocabulary } from "./text";
 
 // ---------------------------------------------------------------------------------------------
 // Bigram counts
@@ -284,8 +95,9 @@ export function bigramNextCharacter(model: BigramModel): NextCharacterModel {
 // ---------------------------------------------------------------------------------------------
 // MLP over the last k characters (Bengio et al. 2003)
 
-/** Options of {@link initMLP}; every field has a default but vocabSize. */
-export interface MLPOptions {
+/** Options of {@link createMLPLanguageModel}; every field has a default but vocabSize. */
+export interface MLPLanguageModelOptions {
+  /** V, number of character ids. */
   vocabSize: number;
   /** k, how many previous characters the model reads (default 3). */
   contextSize?: number;
@@ -295,9 +107,12 @@ export interface MLPOptions {
   hiddenSize?: number;
 }
 
-/** The MLP language model's weights. */
-export interface MLPModel {
-  contextSize: number;
+/** {@link MLPLanguageModelOptions} with every default filled in. */
+export type MLPLanguageModelConfig = Required<MLPLanguageModelOptions>;
+
+/** The MLP language model: its weights, its forward function, and dispose. */
+export interface MLPLanguageModel {
+  config: MLPLanguageModelConfig;
   /** Character embeddings C, shape [V, E]. */
   embedding: tf.Variable<tf.Rank.R2>;
   /** Hidden layer, shapes [k·E, Hd] and [Hd]. */
@@ -306,23 +121,41 @@ export interface MLPModel {
   /** Output layer, shapes [Hd, V] and [V]. */
   w2: tf.Variable<tf.Rank.R2>;
   b2: tf.Variable<tf.Rank.R1>;
+  /** embedding, w1, b1, w2, b2. */
   variables: tf.Variable[];
+  /** {@link mlpLogits} of this model. @param context int32 shape [N, k] @returns shape [N, V] */
+  logits(context: tf.Tensor2D): tf.Tensor2D;
+  /** Frees the variables. */
+  dispose(): void;
 }
 
 /** Fresh weights: embeddings ~ N(0, 1), layers ~ U(±1/√fan-in) as PyTorch's nn.Linear, output layer scaled by 0.1. */
-export function initMLP(options: MLPOptions): MLPModel {
-  const { vocabSize: V, contextSize: k = 3, embeddingSize: E = 16, hiddenSize: Hd = 128 } = options;
+export function createMLPLanguageModel(options: MLPLanguageModelOptions): MLPLanguageModel {
+  const config: MLPLanguageModelConfig = { contextSize: 3, embeddingSize: 16, hiddenSize: 128, ...options };
+  const { vocabSize: V, contextSize: k, embeddingSize: E, hiddenSize: Hd } = config;
   assertInt(V, "vocabSize", 2);
   assertInt(k, "contextSize", 1);
-  const uniform = (shape: number[], fanIn: number, scale = 1) =>
-    tf.randomUniform(shape, -scale / Math.sqrt(fanIn), scale / Math.sqrt(fanIn));
-  // Each initial value is made inside tf.tidy, which frees it; the variable keeps the data.
+  assertInt(E, "embeddingSize", 1);
+  assertInt(Hd, "hiddenSize", 1);
+  // Drawn in this order: embedding, w1, w2 (the biases start at 0). tf.tidy frees each initial value.
   const embedding = tf.tidy(() => tf.variable(tf.randomNormal([V, E]) as tf.Tensor2D)); // [V, E]
-  const w1 = tf.tidy(() => tf.variable(uniform([k * E, Hd], k * E) as tf.Tensor2D)); // [k·E, Hd]
+  const w1 = uniformVariable<tf.Rank.R2>([k * E, Hd], k * E); // [k·E, Hd]
   const b1 = tf.tidy(() => tf.variable(tf.zeros([Hd]) as tf.Tensor1D)); // [Hd]
-  const w2 = tf.tidy(() => tf.variable(uniform([Hd, V], Hd, 0.1) as tf.Tensor2D)); // [Hd, V]
+  const w2 = uniformVariable<tf.Rank.R2>([Hd, V], Hd, 0.1); // [Hd, V]
   const b2 = tf.tidy(() => tf.variable(tf.zeros([V]) as tf.Tensor1D)); // [V]
-  return { contextSize: k, embedding, w1, b1, w2, b2, variables: [embedding, w1, b1, w2, b2] };
+  const variables = [embedding, w1, b1, w2, b2];
+  const model: MLPLanguageModel = {
+    config,
+    embedding,
+    w1,
+    b1,
+    w2,
+    b2,
+    variables,
+    logits: (context) => mlpLogits(model, context),
+    dispose: () => tf.dispose(variables),
+  };
+  return model;
 }
 
 /**
@@ -331,8 +164,8 @@ export function initMLP(options: MLPOptions): MLPModel {
  * @param context int32 ids of the previous k characters, shape [N, k]
  * @returns shape [N, V]
  */
-export function mlpLogits(model: MLPModel, context: tf.Tensor2D): tf.Tensor2D {
-  const k = model.contextSize;
+export function mlpLogits(model: MLPLanguageModel, context: tf.Tensor2D): tf.Tensor2D {
+  const k = model.config.contextSize;
   assertShape(context, [null, k], "context", ["N", "k"]);
   const [N] = context.shape;
   const E = model.embedding.shape[1];
@@ -344,13 +177,13 @@ export function mlpLogits(model: MLPModel, context: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The MLP as a {@link NextCharacterModel}: reads each row's last k ids (boundary-filled on the left). */
-export function mlpNextCharacter(model: MLPModel): NextCharacterModel {
-  const k = model.contextSize;
+export function mlpNextCharacter(model: MLPLanguageModel): NextCharacterModel {
+  const k = model.config.contextSize;
   return (prefix) =>
     tf.tidy(() => {
-      const [n, L] = prefix.shape;
-      const padded = L >= k ? prefix : tf.concat([tf.zeros([n, k - L], "int32"), prefix], 1); // [n, ≥ k]
-      const last = tf.slice(padded, [0, Math.max(L, k) - k], [n, k]) as tf.Tensor2D; // [n, k]
+      const [n, Tp] = prefix.shape;
+      const padded = Tp >= k ? prefix : tf.concat([tf.zeros([n, k - Tp], "int32"), prefix], 1); // [n, max(Tp, k)]
+      const last = tf.slice(padded, [0, Math.max(Tp, k) - k], [n, k]) as tf.Tensor2D; // [n, k]
       return mlpLogits(model, last);
     });
 }
@@ -366,6 +199,7 @@ export function mlpData(vocab: Vocabulary, documents: readonly string[], k: numb
 
 /** Options of {@link createLSTM}; every field has a default but vocabSize. */
 export interface LSTMOptions {
+  /** V, number of character ids. */
   vocabSize: number;
   /** E, embedding width (default 32). */
   embeddingSize?: number;
@@ -373,15 +207,38 @@ export interface LSTMOptions {
   hiddenSize?: number;
 }
 
+/** {@link LSTMOptions} with every default filled in. */
+export type LSTMConfig = Required<LSTMOptions>;
+
+/** The LSTM language model: the tf.layers stack, its forward function, and dispose. */
+export interface LSTM {
+  config: LSTMConfig;
+  /** embedding → LSTM (one output per position) → dense, as tf.layers. */
+  layers: tf.Sequential;
+  /**
+   * The trainable weights, in the stack's order: embedding [V, E]; LSTM kernel [E, 4·Hd],
+   * recurrent kernel [Hd, 4·Hd], bias [4·Hd]; dense kernel [Hd, V], bias [V].
+   */
+  variables: tf.Variable[];
+  /** {@link lstmLogits} of this model. @param x int32 shape [B, T] @returns shape [B, T, V] */
+  logits(x: tf.Tensor2D): tf.Tensor3D;
+  /** Frees the layers' weights. */
+  dispose(): void;
+}
+
 /**
- * An LSTM language model: embedding → LSTM (one output per position) → dense logits.
- * Call `model.apply(x)` with x int32 [B, T]: logits [B, T, V], each from c_≤t only.
+ * An LSTM language model: embedding → LSTM (one output per position) → dense logits, each
+ * position's logits from c_≤t only. Weights are Keras's defaults (tf.layers), from tfjs's
+ * random stream (seed it with lib/random.ts `seed`).
  */
-export function createLSTM(options: LSTMOptions): tf.Sequential {
-  const { vocabSize: V, embeddingSize: E = 32, hiddenSize: Hd = 128 } = options;
+export function createLSTM(options: LSTMOptions): LSTM {
+  const config: LSTMConfig = { embeddingSize: 32, hiddenSize: 128, ...options };
+  const { vocabSize: V, embeddingSize: E, hiddenSize: Hd } = config;
   assertInt(V, "vocabSize", 2);
-  const model = tf.sequential();
-  model.add(tf.layers.embedding({ inputDim: V, outputDim: E, inputShape: [null] as unknown as number[] }));
+  assertInt(E, "embeddingSize", 1);
+  assertInt(Hd, "hiddenSize", 1);
+  const layers = tf.sequential();
+  layers.add(tf.layers.embedding({ inputDim: V, outputDim: E, inputShape: [null] as unknown as number[] }));
   // The recurrent kernel [Hd, 4·Hd] gets Keras's orthogonal initialiser, for which tfjs warns on
   // stderr about "slowness" above 2000 elements; at these sizes it takes milliseconds, so that one
   // warning is dropped (it would show in the notebook as a red error box). Others pass through.
@@ -393,26 +250,28 @@ export function createLSTM(options: LSTMOptions): tf.Sequential {
   try {
     // Gates σ(·) as in Hochreiter & Schmidhuber and PyTorch (tf.layers' default is a hard sigmoid,
     // a speed trick that costs more kernels here than it saves).
-    model.add(tf.layers.lstm({ units: Hd, returnSequences: true, recurrentActivation: "sigmoid" }));
+    layers.add(tf.layers.lstm({ units: Hd, returnSequences: true, recurrentActivation: "sigmoid" }));
   } finally {
     console.warn = warn;
   }
-  model.add(tf.layers.dense({ units: V }));
+  layers.add(tf.layers.dense({ units: V }));
+  const model: LSTM = {
+    config,
+    layers,
+    variables: layers.trainableWeights.map((w) => w.read() as tf.Variable),
+    logits: (x) => lstmLogits(model, x),
+    dispose: () => layers.dispose(),
+  };
   return model;
 }
 
 /** The LSTM's logits; x int32 shape [B, T] → shape [B, T, V]. */
-export function lstmLogits(model: tf.LayersModel, x: tf.Tensor2D): tf.Tensor3D {
+export function lstmLogits(model: LSTM, x: tf.Tensor2D): tf.Tensor3D {
   assertShape(x, [null, null], "x", ["B", "T"]);
-  return model.apply(x) as tf.Tensor3D;
+  return model.layers.apply(x) as tf.Tensor3D;
 }
 
-/** The LSTM as a {@link NextCharacterModel}: runs the whole prefix, keeps the last position's logits. */
-export function lstmNextCharacter(model: tf.LayersModel): NextCharacterModel {
-  return (prefix) =>
-    tf.tidy(() => {
-      const logits = lstmLogits(model, prefix); // [n, L, V]
-      const [n, L, V] = logits.shape;
-      return tf.reshape(tf.slice(logits, [0, L - 1, 0], [n, 1, V]), [n, V]) as tf.Tensor2D; // [n, V]
-    });
+/** The LSTM as a {@link NextCharacterModel}: runs the whole prefix [n, Tp], keeps the last position's logits [n, V]. */
+export function lstmNextCharacter(model: LSTM): NextCharacterModel {
+  return (prefix) => tf.tidy(() => lastPositionLogits(lstmLogits(model, prefix))); // [n, Tp, V] → [n, V]
 }

@@ -1,8 +1,8 @@
 /**
  * A small decoder-only Transformer, written by hand on lib/attention.ts (taught in
- * notebooks/03-attention-and-transformers, section 6).
+ * notebooks/03-attention-and-transformers, section 8).
  *
- *   initTransformer      the weights: embeddings, L pre-norm blocks, the output head
+ *   createTransformer    the weights: embeddings, L pre-norm blocks, the output head
  *   layerNorm            (x − mean) / √(var + ε) · gamma + beta over the last dimension
  *   transformerForward   ids → logits (and every layer's attention weights)
  *   transformerLoss      nats per character of the next-character targets (PAD skipped)
@@ -25,17 +25,23 @@
  * trains it to fill in masked characters (as BERT, Devlin et al. 2018) and shows it cannot
  * sample left to right.
  *
+ * The model follows lib/README.md's contract: `createTransformer(options)`, its forward function
+ * as a method (`model.forward(ids)`, the same as the exported `transformerForward(model, ids)`
+ * that the notebook reads), `model.variables` and `model.dispose()`.
+ *
  * Shapes: B batch, T positions (≤ contextLength), D model width, H heads, L blocks,
- * V vocabulary (plus one [MASK] id when maskToken is set).
+ * V vocabulary (plus one [MASK] id when maskToken is set); n documents being sampled, Tp the
+ * length of their prefix so far.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
-import { causalMask, initMultiHeadAttention, multiHeadAttention, positionalEncoding, type MultiHeadAttentionVariables } from "./attention";
-import { charCrossEntropy, generateDocuments, type GenerateOptions } from "./language-models";
+import { causalMask, createMultiHeadAttention, multiHeadAttention, positionalEncoding, type MultiHeadAttention } from "./attention";
+import { uniformVariable } from "./layers";
+import { charCrossEntropy, generateDocuments, lastPositionLogits, type GenerateOptions } from "./lm";
 import type { Vocabulary } from "./text";
 
-/** Options of {@link initTransformer}; every field has a default but vocabSize and contextLength. */
-export interface TransformerConfig {
+/** Options of {@link createTransformer}; every field has a default but vocabSize and contextLength. */
+export interface TransformerOptions {
   /** V, number of character ids. */
   vocabSize: number;
   /** Longest input the model reads (T ≤ contextLength). */
@@ -56,6 +62,9 @@ export interface TransformerConfig {
   maskToken?: boolean;
 }
 
+/** {@link TransformerOptions} with every default filled in. */
+export type TransformerConfig = Required<TransformerOptions>;
+
 interface Norm {
   gamma: tf.Variable<tf.Rank.R1>; // [D]
   beta: tf.Variable<tf.Rank.R1>; // [D]
@@ -63,7 +72,7 @@ interface Norm {
 
 interface Block {
   norm1: Norm;
-  attention: MultiHeadAttentionVariables;
+  attention: MultiHeadAttention;
   norm2: Norm;
   w1: tf.Variable<tf.Rank.R2>; // [D, mlpRatio·D]
   b1: tf.Variable<tf.Rank.R1>;
@@ -71,9 +80,9 @@ interface Block {
   b2: tf.Variable<tf.Rank.R1>;
 }
 
-/** A Transformer's configuration (defaults filled in) and weights. */
+/** A Transformer: its configuration (defaults filled in), weights, forward function and dispose. */
 export interface Transformer {
-  config: Required<TransformerConfig>;
+  config: TransformerConfig;
   /** Token embeddings C, shape [V (+1 with maskToken), D]. */
   tokenEmbedding: tf.Variable<tf.Rank.R2>;
   /** Position vectors, shape [contextLength, D]: a constant tensor (sinusoidal) or a variable (learned). */
@@ -87,6 +96,10 @@ export interface Transformer {
   mask: tf.Tensor2D | null;
   /** Every trainable variable (for the optimiser and for counting parameters). */
   variables: tf.Variable[];
+  /** {@link transformerForward} of this model. @param ids int32 shape [B, T] */
+  forward(ids: tf.Tensor2D): { logits: tf.Tensor3D; attention: tf.Tensor4D[] };
+  /** Frees the weights and constants (the sinusoidal positions, the mask). */
+  dispose(): void;
 }
 
 /** The number of trainable numbers of a model. */
@@ -100,8 +113,8 @@ export function countParameters(model: { variables: tf.Variable[] }): number {
  * projections that write into the residual stream (attention output, MLP output) and the
  * head scaled by 1/√(2L) as GPT-2, LayerNorm gamma 1 and beta 0, biases 0.
  */
-export function initTransformer(options: TransformerConfig): Transformer {
-  const config: Required<TransformerConfig> = {
+export function createTransformer(options: TransformerOptions): Transformer {
+  const config: TransformerConfig = {
     dModel: 64,
     heads: 4,
     layers: 2,
@@ -122,8 +135,7 @@ export function initTransformer(options: TransformerConfig): Transformer {
   const residualScale = 1 / Math.sqrt(2 * L);
   // Each initial value is made inside tf.tidy, which frees it; the variable keeps the data.
   const variable = <R extends tf.Rank>(make: () => tf.Tensor<R>): tf.Variable<R> => tf.tidy(() => tf.variable(make()));
-  const uniform = (rows: number, cols: number, scale = 1) =>
-    variable(() => tf.randomUniform([rows, cols], -scale / Math.sqrt(rows), scale / Math.sqrt(rows)) as tf.Tensor2D);
+  const uniform = (rows: number, cols: number, scale = 1) => uniformVariable<tf.Rank.R2>([rows, cols], rows, scale); // [rows, cols]
   const zeros = (n: number) => variable(() => tf.zeros([n]) as tf.Tensor1D);
   const norm = (): Norm => ({ gamma: variable(() => tf.ones([D]) as tf.Tensor1D), beta: zeros(D) });
 
@@ -134,7 +146,7 @@ export function initTransformer(options: TransformerConfig): Transformer {
       : positionalEncoding(T, D); // [T, D]
   const blocks: Block[] = Array.from({ length: L }, () => ({
     norm1: norm(),
-    attention: initMultiHeadAttention(D, residualScale),
+    attention: createMultiHeadAttention({ dModel: D, heads: H, outScale: residualScale }),
     norm2: norm(),
     w1: uniform(D, mlpRatio * D),
     b1: zeros(mlpRatio * D),
@@ -148,20 +160,30 @@ export function initTransformer(options: TransformerConfig): Transformer {
   const variables: tf.Variable[] = [
     tokenEmbedding,
     ...(positionEmbedding instanceof tf.Variable ? [positionEmbedding] : []),
-    ...blocks.flatMap((b) => [b.norm1.gamma, b.norm1.beta, ...Object.values(b.attention), b.norm2.gamma, b.norm2.beta, b.w1, b.b1, b.w2, b.b2]),
+    ...blocks.flatMap((b) => [b.norm1.gamma, b.norm1.beta, ...b.attention.variables, b.norm2.gamma, b.norm2.beta, b.w1, b.b1, b.w2, b.b2]),
     finalNorm.gamma,
     finalNorm.beta,
     wHead,
     bHead,
   ];
-  return { config, tokenEmbedding, positionEmbedding, blocks, finalNorm, wHead, bHead, mask, variables };
-}
-
-/** Frees a model's weights and constants. */
-export function disposeTransformer(model: Transformer): void {
-  tf.dispose(model.variables);
-  if (!(model.positionEmbedding instanceof tf.Variable)) model.positionEmbedding.dispose();
-  model.mask?.dispose();
+  const model: Transformer = {
+    config,
+    tokenEmbedding,
+    positionEmbedding,
+    blocks,
+    finalNorm,
+    wHead,
+    bHead,
+    mask,
+    variables,
+    forward: (ids) => transformerForward(model, ids),
+    dispose: () => {
+      tf.dispose(variables);
+      if (!(positionEmbedding instanceof tf.Variable)) positionEmbedding.dispose();
+      mask?.dispose();
+    },
+  };
+  return model;
 }
 
 /**
@@ -225,7 +247,7 @@ export function transformerLoss(model: Transformer, ids: tf.Tensor2D, targets: t
 }
 
 /**
- * Samples documents left to right (lib/language-models generateDocuments): the model reads
+ * Samples documents left to right (lib/lm generateDocuments): the model reads
  * the boundary and what it has written so far, the last position's logits are divided by the
  * temperature, cut to the top k, and one character is drawn. Needs a causal model.
  * @returns the documents (without boundaries)
@@ -233,14 +255,7 @@ export function transformerLoss(model: Transformer, ids: tf.Tensor2D, targets: t
 export function generate(model: Transformer, vocab: Vocabulary, options: GenerateOptions = {}): string[] {
   if (vocab.size !== model.config.vocabSize) throw new Error(`vocab has ${vocab.size} ids but the model was built for vocabSize ${model.config.vocabSize}`);
   const maxLength = Math.min(options.maxLength ?? model.config.contextLength, model.config.contextLength);
-  return generateDocuments(
-    (prefix) =>
-      tf.tidy(() => {
-        const { logits } = transformerForward(model, prefix); // [n, L, V]
-        const [n, L, V] = logits.shape;
-        return tf.reshape(tf.slice(logits, [0, L - 1, 0], [n, 1, V]), [n, V]) as tf.Tensor2D; // [n, V]
-      }),
-    vocab,
-    { ...options, maxLength },
-  );
+  // The logits [n, Tp, V] of the prefix; the last position's [n, V] predict the next character.
+  const next = (prefix: tf.Tensor2D) => tf.tidy(() => lastPositionLogits(transformerForward(model, prefix).logits));
+  return generateDocuments(next, vocab, { ...options, maxLength });
 }

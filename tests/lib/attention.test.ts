@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   causalMask,
-  initMultiHeadAttention,
+  createMultiHeadAttention,
   mergeHeads,
   multiHeadAttention,
   positionalEncoding,
@@ -153,21 +153,35 @@ describe("multiHeadAttention", () => {
     });
   });
 
-  it("has gradients for every projection, and initMultiHeadAttention's shapes", () => {
+  it("has gradients for every projection, and createMultiHeadAttention's shapes, config and variables", () => {
     seed(1);
-    const params = initMultiHeadAttention(8, 0.5);
+    const before = tf.memory().numTensors;
+    const params = createMultiHeadAttention({ dModel: 8, heads: 4, outScale: 0.5 });
+    expect(tf.memory().numTensors - before).toBe(8); // the variables only
+    expect(params.config).toEqual({ dModel: 8, heads: 4, outScale: 0.5 });
+    expect(params.variables).toEqual([params.wQ, params.wK, params.wV, params.wO, params.bQ, params.bK, params.bV, params.bO]);
     expect(params.wQ.shape).toEqual([8, 8]);
     expect(params.bO.shape).toEqual([8]);
+    // U(±1/√8) for wQ, wK, wV; U(±0.5/√8) for wO.
+    const bound = (v: tf.Variable) => tf.tidy(() => tf.max(tf.abs(v)).dataSync()[0]);
+    expect(bound(params.wQ)).toBeLessThanOrEqual(1 / Math.sqrt(8));
+    expect(bound(params.wQ)).toBeGreaterThan(0.5 / Math.sqrt(8));
+    expect(bound(params.wO)).toBeLessThanOrEqual(0.5 / Math.sqrt(8));
     const x = tf.randomNormal([2, 4, 8]) as tf.Tensor3D;
     const mask = causalMask(4);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(multiHeadAttention(x, params, 4, mask).output)) as tf.Scalar);
-    for (const [name, variable] of Object.entries(params) as [string, tf.Variable][]) {
+    for (const variable of params.variables) {
       const g = grads[variable.name];
-      expect(g, name).toBeDefined();
-      expect(tf.sum(tf.abs(g!)).dataSync()[0], name).toBeGreaterThan(0);
+      expect(g, variable.name).toBeDefined();
+      expect(tf.sum(tf.abs(g!)).dataSync()[0], variable.name).toBeGreaterThan(0);
     }
+    const viaMethod = params.apply(x, mask);
+    const viaFunction = multiHeadAttention(x, params, 4, mask);
+    expectClose(viaMethod.output, viaFunction.output, { atol: 0 }); // the method is the same function
     expect(() => multiHeadAttention(x, { ...params, wQ: tf.zeros([8, 4]) as tf.Tensor2D }, 4)).toThrow(/params\.wQ must have shape \[8, 8\]/);
-    tf.dispose([value, x, mask, ...Object.values(grads), ...Object.values(params)]);
+    expect(() => createMultiHeadAttention({ dModel: 8, heads: 3 })).toThrow(/dModel = 8 must be divisible by heads = 3/);
+    tf.dispose([value, x, mask, viaMethod, viaFunction, ...Object.values(grads)]);
+    params.dispose();
   });
 });
 

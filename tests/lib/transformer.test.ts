@@ -6,9 +6,8 @@ import { seed, unseed } from "../../lib/random";
 import { buildVocabulary, documentBatch } from "../../lib/text";
 import {
   countParameters,
-  disposeTransformer,
+  createTransformer,
   generate,
-  initTransformer,
   layerNorm,
   transformerForward,
   transformerLoss,
@@ -33,7 +32,7 @@ function set(v: tf.Variable, values: number[] | number[][]): void {
 
 describe("transformerForward", () => {
   it("matches a PyTorch pre-norm block (nn.MultiheadAttention, nn.LayerNorm, tanh GELU) logit for logit", () => {
-    const model = initTransformer({ vocabSize: ref.V, contextLength: ref.T, dModel: ref.D, heads: ref.H, layers: 1 });
+    const model = createTransformer({ vocabSize: ref.V, contextLength: ref.T, dModel: ref.D, heads: ref.H, layers: 1 });
     const b = model.blocks[0];
     set(model.tokenEmbedding, ref.tokenEmbedding);
     set(b.norm1.gamma, ref.norm1[0]);
@@ -53,18 +52,21 @@ describe("transformerForward", () => {
     const before = tf.memory().numTensors;
     const { logits, attention } = transformerForward(model, ids);
     expect(logits.shape).toEqual([2, 4, 5]);
+    const viaMethod = model.forward(ids);
+    expectClose(viaMethod.logits, logits, { atol: 0 }); // the method is the same function
+    tf.dispose([viaMethod.logits, ...viaMethod.attention]);
     expectClose(logits, ref.logits, { atol: 2e-5, rtol: 1e-4 });
     expectClose(attention[0], ref.attention, { atol: 1e-5 });
     tf.dispose([logits, ...attention]);
     expect(tf.memory().numTensors).toBe(before);
     ids.dispose();
-    disposeTransformer(model);
+    model.dispose();
   });
 
   it("is causal: changing a later character leaves earlier logits unchanged; causal: false is not", () => {
     seed(2);
     for (const causal of [true, false]) {
-      const model = initTransformer({ vocabSize: 6, contextLength: 5, dModel: 8, heads: 2, causal });
+      const model = createTransformer({ vocabSize: 6, contextLength: 5, dModel: 8, heads: 2, causal });
       const a = tf.tensor2d([[0, 1, 2, 3, 4]], undefined, "int32");
       const b = tf.tensor2d([[0, 1, 2, 3, 5]], undefined, "int32");
       const [la, lb] = [transformerForward(model, a), transformerForward(model, b)];
@@ -73,17 +75,17 @@ describe("transformerForward", () => {
       if (causal) expect(diff).toBe(0);
       else expect(diff).toBeGreaterThan(1e-4);
       tf.dispose([a, b, la.logits, lb.logits, ...la.attention, ...lb.attention]);
-      disposeTransformer(model);
+      model.dispose();
     }
   });
 
   it("says what was wrong", () => {
-    const model = initTransformer({ vocabSize: 4, contextLength: 3, dModel: 8, heads: 2 });
+    const model = createTransformer({ vocabSize: 4, contextLength: 3, dModel: 8, heads: 2 });
     const ids = tf.zeros([1, 4], "int32") as tf.Tensor2D;
     expect(() => transformerForward(model, ids)).toThrow(/sequence of length 4: contextLength is only 3/);
-    expect(() => initTransformer({ vocabSize: 4, contextLength: 3, dModel: 10, heads: 4 })).toThrow(/dModel = 10 must be divisible by heads = 4/);
+    expect(() => createTransformer({ vocabSize: 4, contextLength: 3, dModel: 10, heads: 4 })).toThrow(/dModel = 10 must be divisible by heads = 4/);
     ids.dispose();
-    disposeTransformer(model);
+    model.dispose();
   });
 });
 
@@ -104,7 +106,7 @@ describe("training and generate", () => {
 
   it("starts near ln V, every variable gets a gradient (embeddings too), and it learns the corpus", () => {
     seed(0);
-    model = initTransformer({ vocabSize: vocab.size, contextLength: 6, dModel: 16, heads: 2, layers: 2, positions: "learned" });
+    model = createTransformer({ vocabSize: vocab.size, contextLength: 6, dModel: 16, heads: 2, layers: 2, positions: "learned" });
     expect(countParameters(model)).toBe(model.variables.reduce((n, v) => n + v.size, 0));
     const { x, y } = documentBatch(vocab, docs);
     const initial = tf.tidy(() => transformerLoss(model, x, y).dataSync()[0]);
@@ -133,19 +135,24 @@ describe("training and generate", () => {
     const topOne = generate(model, vocab, { count: 4, topK: 1 });
     expect(topOne).toEqual(samples);
     expect(() => generate(model, buildVocabulary(["xyzw"]), { count: 1 })).toThrow(/vocab has 5 ids but the model was built for vocabSize 4/);
-    disposeTransformer(model);
+    model.dispose();
   });
 });
 
-describe("initTransformer / disposeTransformer", () => {
+describe("createTransformer / model.dispose", () => {
   it("leave no tensors behind (initial values are freed, dispose frees the rest)", () => {
     for (const positions of ["learned", "sinusoidal"] as const) {
       const before = tf.memory().numTensors;
-      const model = initTransformer({ vocabSize: 11, contextLength: 8, dModel: 16, heads: 2, layers: 2, positions });
+      const model = createTransformer({ vocabSize: 11, contextLength: 8, dModel: 16, heads: 2, layers: 2, positions });
       const created = tf.memory().numTensors - before;
       // The variables, plus the causal mask and (sinusoidal) the position table.
       expect(created).toBe(model.variables.length + 1 + (positions === "sinusoidal" ? 1 : 0));
-      disposeTransformer(model);
+      // 2 + 2 blocks × (8 attention + 8 norm and MLP) + 4 variables (one fewer without learned positions).
+      expect(model.variables.length).toBe(positions === "learned" ? 38 : 37);
+      expect(model.config).toEqual({
+        vocabSize: 11, contextLength: 8, dModel: 16, heads: 2, layers: 2, mlpRatio: 4, positions, causal: true, maskToken: false,
+      });
+      model.dispose();
       expect(tf.memory().numTensors).toBe(before);
     }
   });
