@@ -67,7 +67,8 @@ export function parseStages(json: unknown): Stage[] {
   });
   stages.sort((a, b) => a.stage - b.stage);
   stages.forEach((s, i) => {
-    if (s.stage !== i) throw new Error(`budgets.json: stages must be 0, 1, 2, … with no gap or repeat; found ${s.notebook} where stage ${i} belongs`);
+    if (s.stage !== i)
+      throw new Error(`budgets.json: stages must be 0, 1, 2, … with no gap or repeat; found ${s.notebook} where stage ${i} belongs`);
   });
   return stages;
 }

@@ -11,13 +11,24 @@ const entry = (title: string) => ({ title, seconds: 30, build: `build *${title}*
 describe("parseStages", () => {
   it("returns the stages in order, numbered by the notebook prefix", () => {
     const stages = parseStages({ "01-b": entry("b"), "00-a": entry("a") });
-    expect(stages.map((s) => [s.stage, s.notebook, s.title])).toEqual([[0, "00-a", "a"], [1, "01-b", "b"]]);
-    expect(stages[1]).toEqual({ stage: 1, notebook: "01-b", title: "b", seconds: 30, build: "build *b*", lib: ["b.ts"], measured: "b measured" });
+    expect(stages.map((s) => [s.stage, s.notebook, s.title])).toEqual([
+      [0, "00-a", "a"],
+      [1, "01-b", "b"],
+    ]);
+    expect(stages[1]).toEqual({
+      stage: 1,
+      notebook: "01-b",
+      title: "b",
+      seconds: 30,
+      build: "build *b*",
+      lib: ["b.ts"],
+      measured: "b measured",
+    });
   });
 
   it("says which entry and field is wrong", () => {
     expect(() => parseStages([])).toThrow(/must be an object keyed by notebook name/);
-    expect(() => parseStages({ "vae": entry("a") })).toThrow(/key "vae" must be a notebook name NN-words/);
+    expect(() => parseStages({ vae: entry("a") })).toThrow(/key "vae" must be a notebook name NN-words/);
     expect(() => parseStages({ "00-a": { ...entry("a"), build: "" } })).toThrow(/"00-a"\.build must be a non-empty string, got ""/);
     expect(() => parseStages({ "00-a": { ...entry("a"), seconds: "30" } })).toThrow(/"00-a"\.seconds must be a positive number/);
     expect(() => parseStages({ "00-a": { ...entry("a"), lib: [] } })).toThrow(/"00-a"\.lib must be a non-empty list of lib files/);
