@@ -111,10 +111,16 @@ describe("loadMnist", () => {
 describe("toSymmetric, fromSymmetric, toImages", () => {
   it("map [0, 1] to [−1, 1] (2x − 1) and back ((x + 1) / 2), any shape, without clipping", () => {
     const before = tf.memory().numTensors;
-    const x = tf.tensor2d([[0, 0.25, 1], [0.5, 0.75, 1.5]]);
+    const x = tf.tensor2d([
+      [0, 0.25, 1],
+      [0.5, 0.75, 1.5],
+    ]);
     const s = toSymmetric(x);
     expect(s.shape).toEqual([2, 3]);
-    expectClose(s, [[-1, -0.5, 1], [0, 0.5, 2]]);
+    expectClose(s, [
+      [-1, -0.5, 1],
+      [0, 0.5, 2],
+    ]);
     const back = fromSymmetric(s);
     expectClose(back, x);
     const outside = tf.tensor1d([-3]);
@@ -126,10 +132,22 @@ describe("toSymmetric, fromSymmetric, toImages", () => {
 
   it("toImages clips to [0, 1] and makes square images [N, S, S]", () => {
     const before = tf.memory().numTensors;
-    const x = tf.tensor2d([[-0.5, 0.2, 0.7, 1.4], [1, 0, 0.5, 2]]);
+    const x = tf.tensor2d([
+      [-0.5, 0.2, 0.7, 1.4],
+      [1, 0, 0.5, 2],
+    ]);
     const images = toImages(x);
     expect(images.shape).toEqual([2, 2, 2]);
-    expectClose(images, [[[0, 0.2], [0.7, 1]], [[1, 0], [0.5, 1]]]);
+    expectClose(images, [
+      [
+        [0, 0.2],
+        [0.7, 1],
+      ],
+      [
+        [1, 0],
+        [0.5, 1],
+      ],
+    ]);
     tf.dispose([x, images]);
     expect(tf.memory().numTensors).toBe(before);
     const notSquare = tf.zeros([2, 5]) as tf.Tensor2D;

@@ -108,10 +108,11 @@ describe("twoMoons and swissRoll", () => {
 describe("letterImages", () => {
   // Independent of the drawing code: the font scaled ×3 by a Kronecker product with a 3×3 block of
   // ones, and the letter's bounding box inside the 28×28 image at row 3 + dr, column 6 + dc.
-  const scaled = (rows: readonly string[]) => rows.flatMap((line) => {
-    const row = [...line].flatMap((ch) => new Array(3).fill(ch === "#" ? 1 : 0));
-    return [row, row, row];
-  });
+  const scaled = (rows: readonly string[]) =>
+    rows.flatMap((line) => {
+      const row = [...line].flatMap((ch) => new Array(3).fill(ch === "#" ? 1 : 0));
+      return [row, row, row];
+    });
 
   it("draws letter i mod 10, the font ×3, shifted by at most 2 pixels, as 0/1 pixels [N, 784]", () => {
     const x = letterImages(30, { seed: 3 });
