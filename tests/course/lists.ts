@@ -339,32 +339,55 @@ interface Anchor {
   end: number;
   stages: number[];
   what: string;
+  /** True when any one of `stages` is enough (a function used by several stages); false: all of them (notebooks 04–06). */
+  any?: boolean;
   /** How far from "stage N" it may be, in characters: 25 for a notebook or a backticked name, 3 for a word. */
   reach: number;
 }
 
+interface AnchorIndex {
+  /** A lib export or lib file → the stages it belongs to. */
+  names: Map<string, number[]>;
+  /** A lesson file's name as a word ("vae", "gan", "diffusion") → its stage. */
+  words: Map<string, number>;
+}
+
 /**
- * What ties a place in the text to a stage: "notebook NN" (or "notebooks NN–MM"), a backticked lib
- * export or lib file of a stage, or a stage's file name used as a word ("VAE", "GAN", "diffusion").
- * Only the lesson files budgets.json lists for exactly one stage from 1 on count (stage 0's are the
- * tools every stage uses).
+ * What ties a place in the text to stages: "notebook NN" (or "notebooks NN–MM": all of them), a
+ * backticked lib file or export (any of: the stage whose budgets.json `lib` lists its file, the stages
+ * whose notebooks' code uses it), or a lesson file's name used as a word ("VAE", "GAN", "diffusion").
+ * Files budgets.json lists for stage 0 or for two stages are tools, not a stage's own.
  */
-function anchorIndex(c: Course, stages: Stage[]): { names: Map<string, number>; words: Map<string, number> } {
+function anchorIndex(c: Course, stages: Stage[]): AnchorIndex {
   const owners = new Map<string, number[]>();
   for (const s of stages.slice(1)) for (const f of s.lib) owners.set(f, [...(owners.get(f) ?? []), s.stage]);
-  const names = new Map<string, number>();
+  const names = new Map<string, number[]>();
   const words = new Map<string, number>();
+  const add = (name: string, stage: number) =>
+    names.set(
+      name,
+      [...new Set([...(names.get(name) ?? []), stage])].sort((a, b) => a - b),
+    );
   for (const [f, st] of owners) {
     if (st.length !== 1) continue;
-    names.set(f, st[0]);
-    names.set(`lib/${f}`, st[0]);
+    add(f, st[0]);
+    add(`lib/${f}`, st[0]);
     words.set(path.basename(f, ".ts").replace(/-/g, " ").toLowerCase(), st[0]);
-    for (const n of exportsOf(c.lib.get(f) ?? "")) names.set(n, st[0]);
+    for (const n of exportsOf(c.lib.get(f) ?? "")) add(n, st[0]);
+  }
+  const code = stages.map((s) =>
+    (c.notebooks.get(s.notebook) ?? [])
+      .filter((cell) => cell.type === "code")
+      .map((cell) => cell.source)
+      .join("\n"),
+  );
+  for (const text of c.lib.values()) {
+    for (const n of exportsOf(text)) stages.forEach((s, i) => new RegExp(`\\b${n}\\b`).test(code[i]) && add(n, s.stage));
   }
   return { names, words };
 }
 
-function anchors(text: string, index: { names: Map<string, number>; words: Map<string, number> }): Anchor[] {
+function anchors(text: string, index: AnchorIndex): Anchor[] {
   const out: Anchor[] = [];
   for (const m of text.matchAll(/\bnotebooks? (\d\d)(?:\s*[–-]\s*(\d\d))?\b/g)) {
     const lo = Number(m[1]);
@@ -379,8 +402,8 @@ function anchors(text: string, index: { names: Map<string, number>; words: Map<s
   }
   for (const m of text.matchAll(/`([^`\n]+)`/g)) {
     const key = /^lib\/[\w/-]+\.ts$|^[\w/-]+\.ts$/.test(m[1]) ? m[1] : (/^[A-Za-z_$][\w$]*/.exec(m[1])?.[0] ?? "");
-    const stage = index.names.get(key);
-    if (stage !== undefined) out.push({ start: at(m), end: at(m) + m[0].length, stages: [stage], what: m[0], reach: 25 });
+    const owners = index.names.get(key);
+    if (owners !== undefined) out.push({ start: at(m), end: at(m) + m[0].length, stages: owners, any: true, what: m[0], reach: 25 });
   }
   for (const [word, stage] of index.words) {
     for (const m of text.matchAll(new RegExp(`\\b${word}s?\\b`, "gi")))
@@ -390,9 +413,11 @@ function anchors(text: string, index: { names: Map<string, number>; words: Map<s
 }
 
 const span = (s: number[]) => (s.length === 1 ? `stage ${s[0]}` : `stages ${s[0]}–${s[s.length - 1]}`);
+/** "stage 4", "stages 4–6" (all of them), "stage 4 or 7" (any of them). */
+const belongs = (a: Anchor) => (a.any && a.stages.length > 1 ? `stage ${a.stages.join(" or ")}` : span(a.stages));
 
 /** Problems with the stage numbers of one text (a notebook cell or the README). */
-function stageNumbersIn(text: string, where: string, stages: Stage[], index: ReturnType<typeof anchorIndex>): string[] {
+function stageNumbersIn(text: string, where: string, stages: Stage[], index: AnchorIndex): string[] {
   const problems: string[] = [];
   const last = stages[stages.length - 1].stage;
   const all = anchors(text, index);
@@ -404,7 +429,7 @@ function stageNumbersIn(text: string, where: string, stages: Stage[], index: Ret
       problems.push(`${where}: ${said}, but notebooks/budgets.json stops at stage ${last}`);
       continue;
     }
-    const inRange = (a: Anchor) => a.stages.every((s) => s >= lo && s <= hi);
+    const inRange = (a: Anchor) => (a.any ? a.stages.some((s) => s >= lo && s <= hi) : a.stages.every((s) => s >= lo && s <= hi));
     const start = at(m);
     const end = at(m) + m[0].length;
     // a gloss in parentheses right after, "stages 4–6 (notebooks 04–06)": all of it must agree
@@ -414,7 +439,7 @@ function stageNumbersIn(text: string, where: string, stages: Stage[], index: Ret
       const wrong = all.filter((a) => a.start >= end && a.end <= gEnd && !inRange(a));
       if (wrong.length > 0) {
         problems.push(
-          `${where}: ${said} is glossed with ${wrong.map((a) => a.what).join(", ")} (${span(wrong[0].stages)} in notebooks/budgets.json)`,
+          `${where}: ${said} is glossed with ${wrong.map((a) => a.what).join(", ")} (${belongs(wrong[0])} in notebooks/budgets.json)`,
         );
         continue;
       }
@@ -428,7 +453,7 @@ function stageNumbersIn(text: string, where: string, stages: Stage[], index: Ret
     const nearest = near.filter((a) => distance(a) === best);
     if (!nearest.some(inRange)) {
       const a = nearest[0];
-      problems.push(`${where}: ${said} next to ${a.what}, which is ${span(a.stages)} in notebooks/budgets.json (stage N is notebook NN)`);
+      problems.push(`${where}: ${said} next to ${a.what}, which is ${belongs(a)} in notebooks/budgets.json (stage N is notebook NN)`);
     }
   }
   return problems;
