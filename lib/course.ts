@@ -85,9 +85,9 @@ export function readStages(options: ReadStagesOptions = {}): Stage[] {
   return parseStages(JSON.parse(fs.readFileSync(file, "utf8")));
 }
 
-/** Markdown emphasis and code marks dropped, for a plain-text table cell. */
+/** Markdown emphasis (`*word*`) and code marks dropped, for a plain-text table cell; a lone `*` (D*) stays. */
 function plain(markdown: string): string {
-  return markdown.replace(/[*`]/g, "");
+  return markdown.replace(/`([^`]*)`/g, "$1").replace(/(^|[\s(])\*([^*\s](?:[^*]*[^*\s])?)\*(?=[\s).,;:]|$)/g, "$1$2");
 }
 
 /**

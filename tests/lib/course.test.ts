@@ -59,6 +59,11 @@ describe("readStages", () => {
 describe("courseMap and learnedTable", () => {
   const stages = parseStages({ "00-a": entry("a"), "01-b": { ...entry("b"), lib: ["b.ts", "c.ts"] } });
 
+  it("courseMap drops emphasis and code marks, and keeps a lone star", () => {
+    const [row] = courseMap(parseStages({ "00-a": { ...entry("a"), build: "the optimum D*, *sample* it, `fit` (*twice*)" } }));
+    expect(row["what you build"]).toBe("the optimum D*, sample it, fit (twice)");
+  });
+
   it("courseMap: stage, notebook, what you build (markdown marks dropped), budget", () => {
     expect(courseMap(stages)).toEqual([
       { stage: 0, notebook: "00-a", "what you build": "build a", "time budget (s)": 30 },
