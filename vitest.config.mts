@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 //   lib-wasm-no-addon   the lib tests on wasm without the addon (GENAI_BLAS=off)
 //   exercises           checks pass on solutions/, fail on exercises/ and on typical mistakes
 //   browser             lib/plot.ts figures drawn offline in headless Chromium
+//   course              the hand-kept stage lists and lib's back-links agree (no kernel, a second)
 //   notebooks           every notebook executed through Jupyter, then the browser check
 // `extends: true` lets every project inherit the timeouts below.
 export default defineConfig({
@@ -19,6 +20,7 @@ export default defineConfig({
       { extends: true, test: { name: "lib-wasm-no-addon", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" } } },
       { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
+      { extends: true, test: { name: "course", include: ["tests/course/**/*.test.ts"] } },
       {
         extends: true,
         // one file at a time: the kernel stress test loads the CPU on purpose, the notebooks are timed

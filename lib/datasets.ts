@@ -1,7 +1,8 @@
 /**
  * Loaders for the course's data files (data/, described with source and licence in
  * data/README.md). Each returns a danfojs DataFrame, the course's table type; take a column's
- * numbers with `frame["co2"].values`. Later stages add their loaders here.
+ * numbers with `frame["co2"].values`. The other data have their own loaders: MNIST in
+ * lib/mnist.ts, the text corpora in lib/text.ts.
  *
  *   readDataCSV   any CSV in data/ as a DataFrame
  *   loadSunspots  yearly sunspot numbers 1700–2008 (stage 1)

@@ -296,3 +296,36 @@ export function perClassSubset(labels: ArrayLike<number>, k: number, seed = 0): 
   for (const rows of byClass) out.push(...shuffleInPlace(rows, rng).slice(0, k));
   return out;
 }
+
+/**
+ * Pixels from [0, 1] to [−1, 1], x ↦ 2x − 1: the range of the diffusion stages (the Gaussian noise
+ * is centred on 0) and of a tanh generator. The inverse is {@link fromSymmetric}.
+ * @param x pixels in [0, 1], any shape (e.g. [N, D])
+ * @returns the same shape, in [−1, 1]
+ */
+export function toSymmetric<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => x.mul(2).sub(1)) as T;
+}
+
+/**
+ * Pixels from [−1, 1] back to [0, 1], x ↦ (x + 1) / 2 (no clipping: a sample outside [−1, 1] stays
+ * outside [0, 1]; {@link toImages} clips for display).
+ * @param x pixels in [−1, 1], any shape (e.g. [N, D])
+ * @returns the same shape, in [0, 1]
+ */
+export function fromSymmetric<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => x.add(1).div(2)) as T;
+}
+
+/**
+ * Flat pixel rows as square images for `imageGrid`: clipped to [0, 1], reshaped to [N, S, S].
+ * Rows in [−1, 1] go through {@link fromSymmetric} first.
+ * @param x shape [N, D], D = S·S pixels in [0, 1]
+ * @returns shape [N, S, S]
+ */
+export function toImages(x: tf.Tensor2D): tf.Tensor3D {
+  if (x.rank !== 2) throw new Error(`x must be pixel rows [N, D], got shape [${x.shape}]`);
+  const side = Math.round(Math.sqrt(x.shape[1]));
+  if (side * side !== x.shape[1]) throw new Error(`x must have D = S·S pixels per row (a square image), got D = ${x.shape[1]}`);
+  return tf.tidy(() => x.clipByValue(0, 1).reshape([-1, side, side])) as tf.Tensor3D;
+}

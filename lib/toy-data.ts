@@ -220,3 +220,53 @@ export function modeCoverage(samples: tf.Tensor2D, options: CoverageOptions = {}
     maxDistance,
   };
 }
+
+/**
+ * The 7×5 bitmap font of {@link letterImages}: A E F H K L T X Y Z, each 7 rows of 5 cells ("#" ink).
+ * Letters made of straight strokes, some (L, T, Z) close to digits: the anomalies of stage 4.
+ */
+export const LETTER_FONT: Readonly<Record<string, readonly string[]>> = {
+  A: [".###.", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"],
+  E: ["#####", "#....", "#....", "####.", "#....", "#....", "#####"],
+  F: ["#####", "#....", "#....", "####.", "#....", "#....", "#...."],
+  H: ["#...#", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"],
+  K: ["#...#", "#..#.", "#.#..", "##...", "#.#..", "#..#.", "#...#"],
+  L: ["#....", "#....", "#....", "#....", "#....", "#....", "#####"],
+  T: ["#####", "..#..", "..#..", "..#..", "..#..", "..#..", "..#.."],
+  X: ["#...#", "#...#", ".#.#.", "..#..", ".#.#.", "#...#", "#...#"],
+  Y: ["#...#", "#...#", ".#.#.", "..#..", "..#..", "..#..", "..#.."],
+  Z: ["#####", "....#", "...#.", "..#..", ".#...", "#....", "#####"],
+};
+
+/** Options of {@link letterImages}. */
+export interface LetterImagesOptions {
+  /** Seed of the shifts (default: the global stream, see the header). */
+  seed?: number;
+}
+
+/**
+ * Letters as 28×28 binary images, MNIST's size, for anomaly detection (notebooks/04-vae.ipynb,
+ * "Anomaly detection"): image i is letter i mod 10 of {@link LETTER_FONT}, each font cell a 3×3
+ * block (strokes about as thick as MNIST's), the 21×15 letter placed at row 3, column 6 and
+ * shifted by dr, dc ∈ {−2, …, 2} rows and columns, drawn uniformly (dr first, then dc, per image).
+ * @param count number of images N ≥ 0
+ * @returns shape [N, 784], pixels 0 or 1
+ */
+export function letterImages(count: number, options: LetterImagesOptions = {}): tf.Tensor2D {
+  assertInt(count, "count", 0);
+  const uniform = uniformSource(options.seed);
+  const names = Object.keys(LETTER_FONT);
+  const pixels = new Float32Array(count * 784);
+  for (let n = 0; n < count; n++) {
+    const rows = LETTER_FONT[names[n % names.length]];
+    const dr = Math.floor(uniform() * 5) - 2;
+    const dc = Math.floor(uniform() * 5) - 2;
+    rows.forEach((line, r) =>
+      [...line].forEach((ch, c) => {
+        if (ch !== "#") return;
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) pixels[n * 784 + (3 + dr + 3 * r + i) * 28 + (6 + dc + 3 * c + j)] = 1;
+      }),
+    );
+  }
+  return tf.tensor2d(pixels, [count, 784]);
+}

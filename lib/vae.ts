@@ -15,7 +15,7 @@
  *   gaussianKL                       KL(N(μ, σ²) ‖ N(0, I)) in closed form ("The KL term")
  *   bernoulliLogLik, gaussianLogLik  log p(x|z), summed over pixels     ("The reconstruction term")
  *   elbo, vaeLoss                    the ELBO's parts; the loss −(recon − β·KL), batch mean
- *   iwaeBound                        the K-sample importance-weighted bound ("How good is the model?")
+ *   iwaeBound                        the K-sample importance-weighted bound ("How good is it?")
  *   samplePrior, interpolateLatent, latentGrid   generating from the model
  *
  * Likelihoods are in nats per image (natural log, summed over the D pixels); lib/metrics.ts

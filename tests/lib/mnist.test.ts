@@ -8,6 +8,7 @@ import { selectBackend } from "../../lib/engine/backend";
 import { batches, binarize, downsample2x, loadMnist, MNIST_TRAIN_SIZE, perClassSubset } from "../../lib/mnist";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
+import { fromSymmetric, toImages, toSymmetric } from "../../lib/mnist";
 
 beforeAll(async () => {
   await selectBackend({ quiet: true });
@@ -105,6 +106,56 @@ describe("loadMnist", () => {
     expect(() => downsample2x(odd)).toThrow(/even side/);
     expect(() => downsample2x(tf.zeros([2, 10]) as tf.Tensor2D)).toThrow(/images must have shape \[\?, 9\]/);
     odd.dispose();
+  });
+});
+
+describe("toSymmetric, fromSymmetric, toImages", () => {
+  it("map [0, 1] to [−1, 1] (2x − 1) and back ((x + 1) / 2), any shape, without clipping", () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor2d([
+      [0, 0.25, 1],
+      [0.5, 0.75, 1.5],
+    ]);
+    const s = toSymmetric(x);
+    expect(s.shape).toEqual([2, 3]);
+    expectClose(s, [
+      [-1, -0.5, 1],
+      [0, 0.5, 2],
+    ]);
+    const back = fromSymmetric(s);
+    expectClose(back, x);
+    const outside = tf.tensor1d([-3]);
+    const outsideBack = fromSymmetric(outside);
+    expectClose(outsideBack, [-1]);
+    tf.dispose([x, s, back, outside, outsideBack]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("toImages clips to [0, 1] and makes square images [N, S, S]", () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor2d([
+      [-0.5, 0.2, 0.7, 1.4],
+      [1, 0, 0.5, 2],
+    ]);
+    const images = toImages(x);
+    expect(images.shape).toEqual([2, 2, 2]);
+    expectClose(images, [
+      [
+        [0, 0.2],
+        [0.7, 1],
+      ],
+      [
+        [1, 0],
+        [0.5, 1],
+      ],
+    ]);
+    tf.dispose([x, images]);
+    expect(tf.memory().numTensors).toBe(before);
+    const notSquare = tf.zeros([2, 5]) as tf.Tensor2D;
+    expect(() => toImages(notSquare)).toThrow("x must have D = S·S pixels per row (a square image), got D = 5");
+    const rank3 = tf.zeros([1, 2, 2]) as unknown as tf.Tensor2D;
+    expect(() => toImages(rank3)).toThrow("x must be pixel rows [N, D], got shape [1,2,2]");
+    tf.dispose([notSquare, rank3]);
   });
 });
 

@@ -4,6 +4,7 @@ import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { modeCoverage, ringCentres, ringOfGaussians, swissRoll, twoMoons } from "../../lib/toy-data";
 import { expectClose } from "../helpers/close";
+import { LETTER_FONT, letterImages } from "../../lib/toy-data";
 
 beforeAll(async () => {
   await selectBackend({ quiet: true });
@@ -101,6 +102,63 @@ describe("twoMoons and swissRoll", () => {
     expect(m.shape).toEqual([7, 2]);
     m.dispose();
     expect(() => swissRoll(5, { noise: -0.1 })).toThrow(/options.noise must be a non-negative number/);
+  });
+});
+
+describe("letterImages", () => {
+  // Independent of the drawing code: the font scaled ×3 by a Kronecker product with a 3×3 block of
+  // ones, and the letter's bounding box inside the 28×28 image at row 3 + dr, column 6 + dc.
+  const scaled = (rows: readonly string[]) =>
+    rows.flatMap((line) => {
+      const row = [...line].flatMap((ch) => new Array(3).fill(ch === "#" ? 1 : 0));
+      return [row, row, row];
+    });
+
+  it("draws letter i mod 10, the font ×3, shifted by at most 2 pixels, as 0/1 pixels [N, 784]", () => {
+    const x = letterImages(30, { seed: 3 });
+    expect(x.shape).toEqual([30, 784]);
+    const v = x.arraySync();
+    const names = Object.keys(LETTER_FONT);
+    expect(names).toEqual(["A", "E", "F", "H", "K", "L", "T", "X", "Y", "Z"]);
+    const shifts = new Set<string>();
+    v.forEach((img, n) => {
+      expect(img.every((p) => p === 0 || p === 1)).toBe(true);
+      const rows = Array.from({ length: 28 }, (_, r) => img.slice(28 * r, 28 * r + 28));
+      const inkRows = rows.map((r, i) => (r.some((p) => p === 1) ? i : -1)).filter((i) => i >= 0);
+      const inkCols = Array.from({ length: 28 }, (_, c) => (rows.some((r) => r[c] === 1) ? c : -1)).filter((c) => c >= 0);
+      const top = inkRows[0];
+      const left = inkCols[0];
+      expect(top - 3, `image ${n}: row shift`).toBeGreaterThanOrEqual(-2);
+      expect(top - 3).toBeLessThanOrEqual(2);
+      expect(left - 6, `image ${n}: column shift`).toBeGreaterThanOrEqual(-2);
+      expect(left - 6).toBeLessThanOrEqual(2);
+      shifts.add(`${top},${left}`);
+      // every letter of this font touches all four sides of its 7×5 box, so the box is the letter
+      const crop = rows.slice(top, top + 21).map((r) => r.slice(left, left + 15));
+      expect(crop, `image ${n} is ${names[n % 10]}`).toEqual(scaled(LETTER_FONT[names[n % 10]]));
+      expect(img.reduce((a, b) => a + b, 0)).toBe(9 * LETTER_FONT[names[n % 10]].join("").split("#").length - 9);
+    });
+    expect(shifts.size).toBeGreaterThan(5); // the shifts vary
+    x.dispose();
+  });
+
+  it("repeats with a seed, follows the global stream without one, and leaks nothing", () => {
+    const before = tf.memory().numTensors;
+    const a = letterImages(12, { seed: 9 });
+    const b = letterImages(12, { seed: 9 });
+    const c = letterImages(12, { seed: 10 });
+    expect(a.arraySync()).toEqual(b.arraySync());
+    expect(a.arraySync()).not.toEqual(c.arraySync());
+    seed(5);
+    const g1 = letterImages(12);
+    seed(5);
+    const g2 = letterImages(12);
+    expect(g1.arraySync()).toEqual(g2.arraySync());
+    const empty = letterImages(0);
+    expect(empty.shape).toEqual([0, 784]);
+    tf.dispose([a, b, c, g1, g2, empty]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => letterImages(2.5)).toThrow("count must be an integer ≥ 0, got 2.5");
   });
 });
 
