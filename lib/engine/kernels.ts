@@ -35,6 +35,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { registerConvKernels, type ConvAddon } from "./conv-kernels";
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -56,7 +57,7 @@ interface CpuBackend {
 }
 
 /** The addon's one function: C[i] = act(op(A[i])·op(B[i]) + bias), i < batch, row-major. */
-interface BlasAddon {
+interface BlasAddon extends ConvAddon {
   gemm(
     a: Float32Array,
     b: Float32Array,
@@ -143,6 +144,8 @@ export function registerCourseKernels(tfjsName: string): void {
     addKernel(TARGET_LOG_SOFTMAX_KERNEL, tfjsName, targetLogSoftmaxKernel(tfjsName));
     addKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, tfjsName, targetLogSoftmaxGradKernel(tfjsName));
   }
+  // Convolutions (lib/engine/conv-kernels.ts): through the addon when it is loaded.
+  registerConvKernels(tfjsName, loadBlas(), { floatView, newFloatOutput });
 }
 
 // ---------------------------------------------------------------------------------------------
