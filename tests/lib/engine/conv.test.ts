@@ -50,7 +50,7 @@ function convAndGrads(
   pad: "same" | "valid",
 ): { y: tf.Tensor4D; dx: tf.Tensor4D; dFilter: tf.Tensor4D } {
   const y = tf.conv2d(x, filter, stride, pad);
-  const [dx, dFilter] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(a, b, stride, pad), dy)))([x, filter]);
+  const [dx, dFilter] = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)))([x, filter]);
   return { y, dx: dx as tf.Tensor4D, dFilter: dFilter as tf.Tensor4D };
 }
 
@@ -124,7 +124,9 @@ describe("against PyTorch (conv.json)", () => {
         const fused = tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias, activation: "relu" });
         expectClose(fused, tf.relu(tf.add(tf.tensor4d(c.y), bias)), TOL);
         const dy = tf.tensor4d(c.dy);
-        const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.fused.conv2d({ x: a, filter: b, strides: c.stride, pad: c.pad }), dy));
+        const conv = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.stride, pad: c.pad });
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), dy));
         const [dx, dFilter] = tf.grads(loss)([x, filter]);
         expectClose(dx, c.dx, TOL);
         expectClose(dFilter, c.dFilter, TOL);
@@ -145,7 +147,12 @@ function padBefore(n: number, f: number, s: number): number {
 }
 
 /** y, dx and dw of a "same" convolution by the defining sums (float64 accumulation). */
-function convLoops(x: Float32Array, w: Float32Array, dy: Float32Array, dims: number[]): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
+function convLoops(
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  dims: number[],
+): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
   const [B, H, W, Ci, Co, F, s] = dims;
   const Oh = Math.ceil(H / s);
   const Ow = Math.ceil(W / s);
@@ -227,7 +234,8 @@ describe("the BLAS addon's convolution functions", () => {
     const w = new Float32Array(54);
     const y = new Float32Array(48);
     addon.convForward(x, w, y, null, 0, 0, dims);
-    expect(() => addon.convForward(x, w, new Float32Array(47), null, 0, 0, dims)).toThrow(/convForward: y has 47 entries, the dims need 48/);
+    const short = new Float32Array(47);
+    expect(() => addon.convForward(x, w, short, null, 0, 0, dims)).toThrow(/convForward: y has 47 entries, the dims need 48/);
     expect(() => addon.convForward(x, w, y, new Float32Array(2), 0, 0, dims)).toThrow(/bias has 2 entries/);
     expect(() => addon.convBackpropInput(y, w, new Float32Array(31), dims)).toThrow(/convBackpropInput: dx has 31/);
     expect(() => addon.convBackpropFilter(x, y, new Float32Array(53), dims)).toThrow(/convBackpropFilter: dw has 53/);
