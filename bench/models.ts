@@ -204,14 +204,19 @@ function gptPoems(): TrainStep {
 // ---------------------------------------------------------------------------------------------
 // Convolution stacks: the U-Net ε-network's convolutions at 28×28 digits (lib/engine/conv-kernels.ts)
 
-/** A 3×3 (or 1×1) convolution's variables: filter [F, F, Ci, Co], bias [Co] (PyTorch's nn.Conv2d initialisation). */
+/**
+ * A convolution's variables, PyTorch's initialisation: filter [F, F, Ci, Co], bias [Co], or for a
+ * transposed convolution (tf.conv2dTranspose's layout) filter [F, F, Co, Ci], bias [Co].
+ */
 interface ConvVars {
   filter: tf.Variable<tf.Rank.R4>;
   bias: tf.Variable<tf.Rank.R1>;
 }
 
-function convVars(F: number, ci: number, co: number): ConvVars {
-  return { filter: uniformVariable([F, F, ci, co], F * F * ci), bias: uniformVariable([co], F * F * ci) };
+function convVars(F: number, ci: number, co: number, transposed = false): ConvVars {
+  // nn.Conv2d's fan-in is F·F·Ci; nn.ConvTranspose2d's is F·F·Co (its weight is [Ci, Co, F, F]).
+  const fanIn = F * F * (transposed ? co : ci);
+  return { filter: uniformVariable(transposed ? [F, F, co, ci] : [F, F, ci, co], fanIn), bias: uniformVariable([co], fanIn) };
 }
 
 /** relu(conv2d(x, filter, stride, "same") + bias), one fused kernel: x [B, h, w, Ci] → [B, h/s, w/s, Co]. */
@@ -233,8 +238,7 @@ function convStack(transposed: boolean): () => TrainStep {
       [3, 1, 32], [3, 32, 32], [3, 32, 64], [3, 64, 64], [3, 64, 128], [3, 128, 128],
       [3, 128, 64], [3, 64, 64], [3, 64, 32], [3, 32, 32], [1, 32, 1],
     ];
-    // tf.conv2dTranspose's filter is [F, F, Co, Ci]: the up-sampling layers 6 and 8 swap their channel axes.
-    const layers = widths.map(([F, ci, co], i) => (transposed && (i === 6 || i === 8) ? convVars(F, co, ci) : convVars(F, ci, co)));
+    const layers = widths.map(([F, ci, co], i) => convVars(F, ci, co, transposed && (i === 6 || i === 8))); // 6, 8: up-sampling
     const variables = layers.flatMap((l) => [l.filter, l.bias]);
     const optimizer = adam(1e-3);
     const x = tf.tidy(() => tf.randomUniform([B, 28, 28, 1], -1, 1)) as tf.Tensor4D; // [B, h, w, 1]
