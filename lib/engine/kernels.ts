@@ -10,6 +10,7 @@
  *       A loop over the wasm heap views.
  *   wasm Conv2DBackpropFilter   missing; the gradient of tf.conv2d's filter needs it.
  *       dW[fh, fw] = X_(fh,fw)ᵀ · dY, one plain wasm matMul per filter tap (im2col by tap).
+ *   Convolutions otherwise (wasm's input gradient; all three through the addon): lib/engine/conv-kernels.ts.
  *   wasm slow paths that dominate small models' steps, replaced by loops over heap views:
  *       Sum over leading axes (every bias gradient; wasm transposes first) as 1ᵀ·X through
  *       the matMul kernel; Slice and SplitV (wasm copies the whole input first); Concat and
