@@ -8,8 +8,9 @@
  *       addon's threads (native/blas-matmul/blas_matmul.c convForward, convBackpropInput,
  *       convBackpropFilter). With col [N, K] the patches of x (N = B·Oh·Ow, K = Fh·Fw·Ci) and w
  *       viewed as [K, Co]:   y = col·w,   dx = col2im(dy·wᵀ),   dw = colᵀ·dy.
- *       Measured at [64, 28, 28, 32] → 32, 3×3 "same", on 2 cores: wasm's XNNPACK forward 125 ms,
- *       its input gradient (a scalar loop) 1 600 ms.
+ *       Measured at [64, 28, 28, 32] → 32, 3×3 "same", on the 2 shared cores: wasm's XNNPACK
+ *       forward 125 ms, its input gradient (a scalar loop) 1 600 ms, the filter gradient by tap
+ *       (kernels.ts) 700 ms; through the addon 114, 151 and ~210 ms (PyTorch: 170, 184, 113 ms).
  *   wasm without the addon   Conv2DBackpropInput (wasm's own is a scalar loop, 10x slower than
  *       its forward convolution) as XNNPACK's forward convolution, at stride 1, of u, dy spread out
  *       by the strides (u[b, oh·sH, ow·sW] = dy[b, oh, ow], zero between), with the filter turned
