@@ -67,10 +67,12 @@ const ACTIVATION: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmo
 
 /**
  * Registers the convolution kernels for `tfjsName` ("wasm" or "cpu"; others are left alone):
- * through the addon when it is given, else wasm's input gradient.
+ * through the addon when it is given (and built with its convolution functions: an addon built
+ * before them counts as none), else wasm's input gradient.
  */
-export function registerConvKernels(tfjsName: string, addon: ConvAddon | null, memory: TensorMemory): void {
+export function registerConvKernels(tfjsName: string, given: ConvAddon | null, memory: TensorMemory): void {
   if (tfjsName !== "wasm" && tfjsName !== "cpu") return;
+  const addon = given !== null && typeof given.convBackpropFilter === "function" ? given : null;
   if (addon !== null) {
     const patch = (name: string, kernel: (args: KernelArgs) => TensorInfo | null): void =>
       replaceKernel(name, tfjsName, (original) => (args) => kernel(args) ?? original(args));
