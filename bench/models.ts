@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../lib/engine/optimizers";
+import { uniformVariable } from "../lib/layers";
 import { conditionalLoss, createCondEpsMLP } from "../lib/conditional";
 import { createEpsMLP, diffusionLoss, linearSchedule } from "../lib/diffusion";
 import { createGAN, ganStep } from "../lib/gan";
@@ -203,6 +204,74 @@ function gptPoems(): TrainStep {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Convolution stacks: the U-Net ε-network's convolutions at 28×28 digits (lib/engine/conv-kernels.ts)
+
+/**
+ * A convolution's variables, PyTorch's initialisation: filter [F, F, Ci, Co], bias [Co], or for a
+ * transposed convolution (tf.conv2dTranspose's layout) filter [F, F, Co, Ci], bias [Co].
+ */
+interface ConvVars {
+  filter: tf.Variable<tf.Rank.R4>;
+  bias: tf.Variable<tf.Rank.R1>;
+}
+
+function convVars(F: number, ci: number, co: number, transposed = false): ConvVars {
+  // nn.Conv2d's fan-in is F·F·Ci; nn.ConvTranspose2d's is F·F·Co (its weight is [Ci, Co, F, F]).
+  const fanIn = F * F * (transposed ? co : ci);
+  return { filter: uniformVariable(transposed ? [F, F, co, ci] : [F, F, ci, co], fanIn), bias: uniformVariable([co], fanIn) };
+}
+
+/** relu(conv2d(x, filter, stride, "same") + bias), one fused kernel: x [B, h, w, Ci] → [B, h/s, w/s, Co]. */
+function convRelu(x: tf.Tensor4D, v: ConvVars, stride: number, activation: "relu" | "linear" = "relu"): tf.Tensor4D {
+  return tf.fused.conv2d({ x, filter: v.filter, bias: v.bias, strides: stride, pad: "same", activation });
+}
+
+/**
+ * An encoder-decoder of 3×3 convolutions at a U-Net's sizes on 28×28 digits, batch 64:
+ * 1→32 and 32→32 at 28×28, 32→64 stride 2, 64→64 at 14×14, 64→128 stride 2, 128→128 at 7×7,
+ * up 128→64 to 14×14, 64→64, up 64→32 to 28×28, 32→32, 1×1 32→1; mean squared error to a
+ * fixed target. Up-sampling is nearest-neighbour then a 3×3 convolution, or (`transposed`) one
+ * stride-2 transposed 3×3 convolution (tf.conv2dTranspose).
+ */
+function convStack(transposed: boolean): () => TrainStep {
+  return () => {
+    const B = 64;
+    const widths: [number, number, number][] = [
+      [3, 1, 32], [3, 32, 32], [3, 32, 64], [3, 64, 64], [3, 64, 128], [3, 128, 128],
+      [3, 128, 64], [3, 64, 64], [3, 64, 32], [3, 32, 32], [1, 32, 1],
+    ];
+    const layers = widths.map(([F, ci, co], i) => convVars(F, ci, co, transposed && (i === 6 || i === 8))); // 6, 8: up-sampling
+    const variables = layers.flatMap((l) => [l.filter, l.bias]);
+    const optimizer = adam(1e-3);
+    const x = tf.tidy(() => tf.randomUniform([B, 28, 28, 1], -1, 1)) as tf.Tensor4D; // [B, h, w, 1]
+    const target = tf.tidy(() => tf.randomNormal([B, 28, 28, 1])) as tf.Tensor4D; // [B, h, w, 1]
+    const up = (h: tf.Tensor4D, v: ConvVars): tf.Tensor4D => {
+      const [b, hh, ww, ci] = h.shape;
+      if (!transposed) return convRelu(tf.image.resizeNearestNeighbor(h, [2 * hh, 2 * ww]), v, 1); // [B, 2h, 2w, Co]
+      const y = tf.conv2dTranspose(h, v.filter, [b, 2 * hh, 2 * ww, v.filter.shape[2]], 2, "same"); // [B, 2h, 2w, Co]
+      return tf.relu(tf.add(y, v.bias)) as tf.Tensor4D;
+    };
+    const forward = (): tf.Scalar => {
+      let h = convRelu(convRelu(x, layers[0], 1), layers[1], 1); // [B, 28, 28, 32]
+      h = convRelu(convRelu(h, layers[2], 2), layers[3], 1); // [B, 14, 14, 64]
+      h = convRelu(convRelu(h, layers[4], 2), layers[5], 1); // [B, 7, 7, 128]
+      h = convRelu(up(h, layers[6]), layers[7], 1); // [B, 14, 14, 64]
+      h = convRelu(up(h, layers[8]), layers[9], 1); // [B, 28, 28, 32]
+      const out = convRelu(h, layers[10], 1, "linear"); // [B, 28, 28, 1]
+      return tf.mean(tf.square(tf.sub(out, target)));
+    };
+    return {
+      step: () => adamStep(optimizer, variables, forward),
+      dispose: () => {
+        tf.dispose(variables);
+        optimizer.dispose();
+        tf.dispose([x, target]);
+      },
+    };
+  };
+}
+
 export const MODELS: BenchModel[] = [
   { name: "vae-mlp", description: "MLP VAE 784-400-20, batch 128, Adam", create: vae },
   { name: "ddpm-mlp", description: "DDPM eps-MLP on 2-D points, 3x128, batch 1024", create: ddpm },
@@ -211,4 +280,10 @@ export const MODELS: BenchModel[] = [
   { name: "lstm-poems", description: "LSTM LM, embedding 32, LSTM 128, vocab 3761, ctx 25, batch 32", create: lstmPoems },
   { name: "gpt-poems", description: "Transformer LM 2 layers x d64, 4 heads, vocab 3761, ctx 25, batch 32", create: gptPoems },
   { name: "gpt-tiny", description: "GPT 4 layers x d128, 4 heads, ctx 64, batch 32, vocab 65", create: gpt },
+  {
+    name: "conv-stack",
+    description: "3x3 conv encoder-decoder 28-14-7 x 32-64-128, nearest up-sampling, batch 64",
+    create: convStack(false),
+  },
+  { name: "conv-stack-transpose", description: "the same with stride-2 transposed convolutions up, batch 64", create: convStack(true) },
 ];

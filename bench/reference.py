@@ -234,6 +234,46 @@ def gpt_poems():
     return gpt_step(B=POEMS["B"], T=POEMS["T"], D=64, H=4, V=POEMS["V"], L=2, lr=3e-3, data=poem_batch)
 
 
+# Convolution stacks (bench/models.ts convStack): a U-Net's 3x3 convolutions at 28x28 digits, batch 64.
+def conv_stack(transposed):
+    def make():
+        B = 64
+        same = dict(padding=1)
+        down = nn.ModuleList([
+            nn.Conv2d(1, 32, 3, **same), nn.Conv2d(32, 32, 3, **same),
+            nn.Conv2d(32, 64, 3, stride=2, **same), nn.Conv2d(64, 64, 3, **same),
+            nn.Conv2d(64, 128, 3, stride=2, **same), nn.Conv2d(128, 128, 3, **same),
+        ])
+        if transposed:
+            ups = [nn.ConvTranspose2d(128, 64, 3, stride=2, padding=1, output_padding=1),
+                   nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1)]
+        else:
+            ups = [nn.Conv2d(128, 64, 3, **same), nn.Conv2d(64, 32, 3, **same)]
+        up = nn.ModuleList([ups[0], nn.Conv2d(64, 64, 3, **same), ups[1], nn.Conv2d(32, 32, 3, **same), nn.Conv2d(32, 1, 1)])
+        opt = torch.optim.Adam(list(down.parameters()) + list(up.parameters()), lr=1e-3)
+        x = torch.rand(B, 1, 28, 28) * 2 - 1
+        target = torch.randn(B, 1, 28, 28)
+
+        def upsample(h, conv):
+            return F.relu(conv(h if transposed else F.interpolate(h, scale_factor=2, mode="nearest")))
+
+        def step():
+            h = x
+            for conv in down:
+                h = F.relu(conv(h))
+            h = F.relu(up[1](upsample(h, up[0])))  # [B, 64, 14, 14]
+            h = F.relu(up[3](upsample(h, up[2])))  # [B, 32, 28, 28]
+            loss = F.mse_loss(up[4](h), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.item()
+
+        return step
+
+    return make
+
+
 MODELS = {
     "vae-mlp": vae,
     "ddpm-mlp": ddpm,
@@ -242,6 +282,8 @@ MODELS = {
     "lstm-poems": lstm_poems,
     "gpt-poems": gpt_poems,
     "gpt-tiny": gpt,
+    "conv-stack": conv_stack(False),
+    "conv-stack-transpose": conv_stack(True),
 }
 
 

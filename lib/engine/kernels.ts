@@ -10,6 +10,7 @@
  *       A loop over the wasm heap views.
  *   wasm Conv2DBackpropFilter   missing; the gradient of tf.conv2d's filter needs it.
  *       dW[fh, fw] = X_(fh,fw)ᵀ · dY, one plain wasm matMul per filter tap (im2col by tap).
+ *   Convolutions otherwise (wasm's input gradient; all three through the addon): lib/engine/conv-kernels.ts.
  *   wasm slow paths that dominate small models' steps, replaced by loops over heap views:
  *       Sum over leading axes (every bias gradient; wasm transposes first) as 1ᵀ·X through
  *       the matMul kernel; Slice and SplitV (wasm copies the whole input first); Concat and
@@ -35,6 +36,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { registerConvKernels, type ConvAddon } from "./conv-kernels";
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -56,7 +58,7 @@ interface CpuBackend {
 }
 
 /** The addon's one function: C[i] = act(op(A[i])·op(B[i]) + bias), i < batch, row-major. */
-interface BlasAddon {
+interface BlasAddon extends ConvAddon {
   gemm(
     a: Float32Array,
     b: Float32Array,
@@ -143,6 +145,8 @@ export function registerCourseKernels(tfjsName: string): void {
     addKernel(TARGET_LOG_SOFTMAX_KERNEL, tfjsName, targetLogSoftmaxKernel(tfjsName));
     addKernel(TARGET_LOG_SOFTMAX_GRAD_KERNEL, tfjsName, targetLogSoftmaxGradKernel(tfjsName));
   }
+  // Convolutions (lib/engine/conv-kernels.ts): through the addon when it is loaded.
+  registerConvKernels(tfjsName, loadBlas(), { floatView, newFloatOutput });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,6 +27,18 @@
  *
  *   config()  "OpenBLAS 0.3.21 ..., 2 threads"
  *
+ *   convForward(x, w, y, bias, act, alpha, dims)
+ *   convBackpropInput(dy, w, dx, dims)
+ *   convBackpropFilter(x, dy, dw, dims)
+ *     2-D convolution in NHWC (dilation 1) for lib/engine/conv-kernels.ts, as products through
+ *     sgemm over im2col: dims is an Int32Array [B, H, W, Ci, Oh, Ow, Co, Fh, Fw, sH, sW, padTop,
+ *     padLeft]; x [B, H, W, Ci], w [Fh, Fw, Ci, Co] (row-major [K, Co], K = Fh·Fw·Ci),
+ *     y and dy [B, Oh, Ow, Co]. With col [N, K] the patches of x (row n = (b, oh, ow), zero in
+ *     the padding, N = B·Oh·Ow):  y = act(col·w + bias),  dcol = dy·wᵀ scattered back onto dx
+ *     (col2im),  dw = colᵀ·dy.  The products run in tiles of rows of col, each tile's patches
+ *     built in chunks of CONV_COL_FLOATS; dx tiles by whole images (their scatters never overlap),
+ *     dw sums one partial [K, Co] per tile. A 1×1 stride-1 unpadded filter uses x itself as col.
+ *
  * Threads. A train step runs hundreds of small kernels between its products; OpenBLAS's own
  * thread pool loses there (its workers spin, then sleep, and a sleeping or descheduled worker
  * stalls the product that needs it for milliseconds). So OpenBLAS runs single-threaded and this
@@ -496,6 +508,269 @@ static napi_value xent_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Convolution (NHWC, dilation 1) as im2col and sgemm; see the header. */
+
+/* Patches per chunk: at most this many floats of col (512 KB), at least one row. */
+#define CONV_COL_FLOATS 131072
+
+enum { CONV_FORWARD, CONV_INPUT, CONV_FILTER };
+
+typedef struct {
+  int mode;
+  const float *x, *w, *dy, *bias;
+  float *y, *dx, *dw;
+  float* scratch;  /* tiles × chunk × K floats, one chunk buffer per tile (NULL when direct) */
+  float* partial;  /* CONV_FILTER: tiles × K × Co floats, one partial dw per tile */
+  int act;
+  float alpha;
+  int B, H, W, Ci, Oh, Ow, Co, Fh, Fw, sH, sW, pT, pL;
+  int K, chunk, tiles;
+  bool direct;     /* 1×1, stride 1, no padding: col is x itself */
+  size_t N;        /* B·Oh·Ow rows of col */
+} ConvJob;
+
+/* col[r, (fh, fw, c)] for rows n0 ≤ n < n0 + rows: x[b, oh·sH + fh − pT, ow·sW + fw − pL, c], or 0. */
+static void im2col(const ConvJob* j, size_t n0, int rows, float* restrict col) {
+  const size_t plane = (size_t)j->Oh * j->Ow;
+  const size_t ci = (size_t)j->Ci;
+  for (int r = 0; r < rows; r++) {
+    const size_t n = n0 + (size_t)r;
+    const int b = (int)(n / plane), rem = (int)(n % plane), oh = rem / j->Ow, ow = rem % j->Ow;
+    float* dst = col + (size_t)r * j->K;
+    for (int fh = 0; fh < j->Fh; fh++) {
+      const int ih = oh * j->sH + fh - j->pT;
+      if (ih < 0 || ih >= j->H) {
+        memset(dst, 0, sizeof(float) * ci * (size_t)j->Fw);
+        dst += ci * (size_t)j->Fw;
+        continue;
+      }
+      for (int fw = 0; fw < j->Fw; fw++, dst += ci) {
+        const int iw = ow * j->sW + fw - j->pL;
+        if (iw < 0 || iw >= j->W) memset(dst, 0, sizeof(float) * ci);
+        else memcpy(dst, j->x + (((size_t)b * j->H + ih) * j->W + iw) * ci, sizeof(float) * ci);
+      }
+    }
+  }
+}
+
+/* dx[b, ih, iw, c] += col[r, (fh, fw, c)] for rows n0 ≤ n < n0 + rows (im2col's adjoint). */
+static void col2im(const ConvJob* j, size_t n0, int rows, const float* restrict col) {
+  const size_t plane = (size_t)j->Oh * j->Ow;
+  const int ci = j->Ci;
+  for (int r = 0; r < rows; r++) {
+    const size_t n = n0 + (size_t)r;
+    const int b = (int)(n / plane), rem = (int)(n % plane), oh = rem / j->Ow, ow = rem % j->Ow;
+    const float* src = col + (size_t)r * j->K;
+    for (int fh = 0; fh < j->Fh; fh++) {
+      const int ih = oh * j->sH + fh - j->pT;
+      for (int fw = 0; fw < j->Fw; fw++, src += ci) {
+        const int iw = ow * j->sW + fw - j->pL;
+        if (ih < 0 || ih >= j->H || iw < 0 || iw >= j->W) continue;
+        float* restrict dst = j->dx + (((size_t)b * j->H + ih) * j->W + iw) * ci;
+        for (int c = 0; c < ci; c++) dst[c] += src[c];
+      }
+    }
+  }
+}
+
+/* Tile t: rows [lo, hi) of col; for CONV_INPUT whole images, so no two tiles scatter onto one pixel. */
+static void conv_tile(const void* ctx, int t) {
+  const ConvJob* j = (const ConvJob*)ctx;
+  const size_t unit = j->mode == CONV_INPUT ? (size_t)j->Oh * j->Ow : 1;
+  const size_t units = j->N / unit;
+  const size_t lo = units * (size_t)t / (size_t)j->tiles * unit, hi = units * (size_t)(t + 1) / (size_t)j->tiles * unit;
+  if (hi <= lo) return;
+  float* col = j->direct ? NULL : j->scratch + (size_t)t * j->chunk * j->K;
+  float* dw = j->mode == CONV_FILTER ? (j->tiles == 1 ? j->dw : j->partial + (size_t)t * j->K * j->Co) : NULL;
+  if (dw != NULL) memset(dw, 0, sizeof(float) * (size_t)j->K * j->Co);
+  if (j->mode == CONV_INPUT && !j->direct) memset(j->dx + lo / unit * ((size_t)j->H * j->W * j->Ci), 0,
+                                                  sizeof(float) * (hi - lo) / unit * ((size_t)j->H * j->W * j->Ci));
+  for (size_t n = lo; n < hi; n += (size_t)j->chunk) {
+    const int rows = (int)(hi - n < (size_t)j->chunk ? hi - n : (size_t)j->chunk);
+    const float* patches = j->direct ? j->x + n * j->Ci : col;
+    if (j->mode == CONV_FORWARD) {
+      if (!j->direct) im2col(j, n, rows, col);
+      float* y = j->y + n * j->Co;
+      if (j->bias != NULL) {
+        for (int r = 0; r < rows; r++) memcpy(y + (size_t)r * j->Co, j->bias, sizeof(float) * (size_t)j->Co);
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, j->Co, j->K, 1.0f, patches, j->K, j->w, j->Co,
+                  j->bias != NULL ? 1.0f : 0.0f, y, j->Co);
+      activate(y, rows, j->Co, j->Co, j->act, j->alpha);
+    } else if (j->mode == CONV_INPUT) {
+      /* dcol = dy·wᵀ: [rows, Co]·[Co, K]; direct: straight into dx */
+      float* dcol = j->direct ? j->dx + n * j->Ci : col;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, j->K, j->Co, 1.0f, j->dy + n * j->Co, j->Co, j->w, j->Co,
+                  0.0f, dcol, j->K);
+      if (!j->direct) col2im(j, n, rows, dcol);
+    } else {
+      if (!j->direct) im2col(j, n, rows, col);
+      /* dw += colᵀ·dy: [K, rows]·[rows, Co] */
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, j->K, j->Co, rows, 1.0f, patches, j->K, j->dy + n * j->Co, j->Co,
+                  1.0f, dw, j->Co);
+    }
+  }
+}
+
+/* Reads dims (see the header) into job; false (with a JavaScript error thrown) when they are not valid. */
+static bool conv_dims(napi_env env, napi_value value, const char* name, ConvJob* j) {
+  int32_t* d;
+  size_t length;
+  if (!int32_array(env, value, &d, &length) || length != 13) {
+    char text[160];
+    snprintf(text, sizeof text, "blas_matmul.%s: dims must be an Int32Array of 13 entries", name);
+    napi_throw_type_error(env, NULL, text);
+    return false;
+  }
+  j->B = d[0], j->H = d[1], j->W = d[2], j->Ci = d[3], j->Oh = d[4], j->Ow = d[5], j->Co = d[6];
+  j->Fh = d[7], j->Fw = d[8], j->sH = d[9], j->sW = d[10], j->pT = d[11], j->pL = d[12];
+  bool ok = j->B >= 0 && j->sH >= 1 && j->sW >= 1 && j->pT >= 0 && j->pL >= 0;
+  for (int i = 1; i < 9; i++) ok = ok && d[i] >= 1;
+  /* every patch's rows and columns must start inside the padded input */
+  ok = ok && (double)(j->Oh - 1) * j->sH - j->pT < j->H && (double)(j->Ow - 1) * j->sW - j->pL < j->W;
+  ok = ok && (double)j->Fh * j->Fw * j->Ci < 1e9 && (double)j->B * j->Oh * j->Ow < 1e9;
+  if (!ok) {
+    char text[160];
+    snprintf(text, sizeof text, "blas_matmul.%s: dims [B, H, W, Ci, Oh, Ow, Co, Fh, Fw, sH, sW, padTop, padLeft] out of range", name);
+    napi_throw_range_error(env, NULL, text);
+    return false;
+  }
+  j->K = j->Fh * j->Fw * j->Ci;
+  j->N = (size_t)j->B * j->Oh * j->Ow;
+  j->direct = j->Fh == 1 && j->Fw == 1 && j->sH == 1 && j->sW == 1 && j->pT == 0 && j->pL == 0 && j->Oh == j->H &&
+              j->Ow == j->W;
+  return true;
+}
+
+/* True when an array of `length` floats holds `needed`; else throws naming it. */
+static bool conv_fits(napi_env env, const char* name, const char* array, size_t length, size_t needed) {
+  if (length >= needed) return true;
+  char text[160];
+  snprintf(text, sizeof text, "blas_matmul.%s: %s has %zu entries, the dims need %zu", name, array, length, needed);
+  napi_throw_range_error(env, NULL, text);
+  return false;
+}
+
+/* Splits the job into tiles, allocates their buffers, runs it, sums dw's partials, frees. */
+static void conv_run(napi_env env, const char* name, ConvJob* j) {
+  pthread_once(&pool_once, init_pool);
+  const double work = (double)j->N * j->K * j->Co;
+  const size_t units = j->mode == CONV_INPUT ? (size_t)j->B : j->N;
+  int tiles = work >= PARALLEL_WORK ? 2 * n_threads : 1;
+  if ((size_t)tiles > units) tiles = (int)units;
+  if (tiles < 1) tiles = 1;
+  j->tiles = tiles;
+  j->chunk = CONV_COL_FLOATS / j->K > 0 ? CONV_COL_FLOATS / j->K : 1;
+  j->scratch = NULL;
+  j->partial = NULL;
+  if (!j->direct) j->scratch = malloc(sizeof(float) * (size_t)tiles * j->chunk * j->K);
+  if (j->mode == CONV_FILTER && tiles > 1) j->partial = malloc(sizeof(float) * (size_t)tiles * j->K * j->Co);
+  if ((!j->direct && j->scratch == NULL) || (j->mode == CONV_FILTER && tiles > 1 && j->partial == NULL)) {
+    free(j->scratch);
+    free(j->partial);
+    char text[120];
+    snprintf(text, sizeof text, "blas_matmul.%s: out of memory for the patch buffers", name);
+    napi_throw_error(env, NULL, text);
+    return;
+  }
+  const Job job = {conv_tile, j, tiles};
+  run_job(&job, tiles > 1);
+  if (j->partial != NULL) {
+    const size_t size = (size_t)j->K * j->Co;
+    memcpy(j->dw, j->partial, sizeof(float) * size);
+    for (int t = 1; t < tiles; t++) {
+      const float* restrict p = j->partial + (size_t)t * size;
+      float* restrict dw = j->dw;
+      for (size_t i = 0; i < size; i++) dw[i] += p[i];
+    }
+  }
+  free(j->scratch);
+  free(j->partial);
+}
+
+static napi_value conv_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ConvJob j = {0};
+  j.mode = CONV_FORWARD;
+  float *x, *w, *y, *bias = NULL;
+  size_t nx, nw, ny, nbias = 0;
+  int32_t act;
+  double alpha;
+  napi_valuetype biasType = napi_undefined;
+  if (argc != 7 || !float_array(env, argv[0], &x, &nx) || !float_array(env, argv[1], &w, &nw) ||
+      !float_array(env, argv[2], &y, &ny) || napi_typeof(env, argv[3], &biasType) != napi_ok ||
+      (biasType != napi_null && biasType != napi_undefined && !float_array(env, argv[3], &bias, &nbias)) ||
+      napi_get_value_int32(env, argv[4], &act) != napi_ok || napi_get_value_double(env, argv[5], &alpha) != napi_ok) {
+    napi_throw_type_error(env, NULL, "blas_matmul.convForward(x, w, y, bias, act, alpha, dims): wrong argument types");
+    return NULL;
+  }
+  if (!conv_dims(env, argv[6], "convForward", &j)) return NULL;
+  if (!conv_fits(env, "convForward", "x", nx, (size_t)j.B * j.H * j.W * j.Ci) ||
+      !conv_fits(env, "convForward", "w", nw, (size_t)j.K * j.Co) || !conv_fits(env, "convForward", "y", ny, j.N * j.Co) ||
+      (bias != NULL && !conv_fits(env, "convForward", "bias", nbias, (size_t)j.Co))) {
+    return NULL;
+  }
+  if (j.N == 0) return NULL;
+  j.x = x, j.w = w, j.y = y, j.bias = bias, j.act = act, j.alpha = (float)alpha;
+  conv_run(env, "convForward", &j);
+  return NULL;
+}
+
+static napi_value conv_backprop_input(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ConvJob j = {0};
+  j.mode = CONV_INPUT;
+  float *dy, *w, *dx;
+  size_t ndy, nw, ndx;
+  if (argc != 4 || !float_array(env, argv[0], &dy, &ndy) || !float_array(env, argv[1], &w, &nw) ||
+      !float_array(env, argv[2], &dx, &ndx)) {
+    napi_throw_type_error(env, NULL, "blas_matmul.convBackpropInput(dy, w, dx, dims): wrong argument types");
+    return NULL;
+  }
+  if (!conv_dims(env, argv[3], "convBackpropInput", &j)) return NULL;
+  if (!conv_fits(env, "convBackpropInput", "dy", ndy, j.N * j.Co) || !conv_fits(env, "convBackpropInput", "w", nw, (size_t)j.K * j.Co) ||
+      !conv_fits(env, "convBackpropInput", "dx", ndx, (size_t)j.B * j.H * j.W * j.Ci)) {
+    return NULL;
+  }
+  if (j.N == 0) return NULL;
+  j.dy = dy, j.w = w, j.dx = dx;
+  conv_run(env, "convBackpropInput", &j);
+  return NULL;
+}
+
+static napi_value conv_backprop_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ConvJob j = {0};
+  j.mode = CONV_FILTER;
+  float *x, *dy, *dw;
+  size_t nx, ndy, ndw;
+  if (argc != 4 || !float_array(env, argv[0], &x, &nx) || !float_array(env, argv[1], &dy, &ndy) ||
+      !float_array(env, argv[2], &dw, &ndw)) {
+    napi_throw_type_error(env, NULL, "blas_matmul.convBackpropFilter(x, dy, dw, dims): wrong argument types");
+    return NULL;
+  }
+  if (!conv_dims(env, argv[3], "convBackpropFilter", &j)) return NULL;
+  if (!conv_fits(env, "convBackpropFilter", "x", nx, (size_t)j.B * j.H * j.W * j.Ci) ||
+      !conv_fits(env, "convBackpropFilter", "dy", ndy, j.N * j.Co) ||
+      !conv_fits(env, "convBackpropFilter", "dw", ndw, (size_t)j.K * j.Co)) {
+    return NULL;
+  }
+  j.x = x, j.dy = dy, j.dw = dw;
+  if (j.N == 0) {
+    memset(dw, 0, sizeof(float) * (size_t)j.K * j.Co);
+    return NULL;
+  }
+  conv_run(env, "convBackpropFilter", &j);
+  return NULL;
+}
+
 static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_once(&pool_once, init_pool);
@@ -512,9 +787,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"xentForward", NULL, xent_forward, NULL, NULL, NULL, napi_default, NULL},
       {"xentBackward", NULL, xent_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"convForward", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"convBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},
+      {"convBackpropFilter", NULL, conv_backprop_filter, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 5, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 
