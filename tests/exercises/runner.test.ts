@@ -1,4 +1,4 @@
-// The checker itself (lib/check.ts, scripts/check.ts), on stage 00: broken code gets a clear
+// The checker itself (lib/checker/, scripts/check.ts), on stage 00: broken code gets a clear
 // message while the other exercise is still checked and the run ends; the CLI's table, JSON
 // and exit codes; the notebook entry point; the comparison helpers; learner files untouched.
 import { spawnSync } from "node:child_process";
@@ -7,16 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  CheckFailure,
-  checkExercises,
-  expectTensor,
-  formatReportHTML,
-  formatValues,
-  type CheckReport,
-  type CheckStatus,
-  type RunChecksOptions,
-} from "../../lib/check";
+import { CheckFailure, expectTensor, formatValues } from "../../lib/checker/define";
+import { checkExercises } from "../../lib/checker/notebook";
+import { formatReportHTML, type CheckReport, type CheckStatus } from "../../lib/checker/report";
+import type { RunChecksOptions } from "../../lib/checker/run";
 import { HOOK_TIMEOUT_MS, ROOT, exerciseRows, fixture, row, runAll } from "./stage";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "genai-check-"));
