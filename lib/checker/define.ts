@@ -229,7 +229,8 @@ export function expectNumbers(got: unknown, want: readonly number[], options: Ex
   const nums = values as number[];
   if (nums.length !== want.length) {
     const hint = options.hint?.(nums);
-    throw new CheckFailure(`${call}: expected ${want.length} values ${fmt(want)}, got ${nums.length}: ${fmt(nums)}` + withHint(hint), "shape");
+    const message = `${call}: expected ${want.length} values ${fmt(want)}, got ${nums.length}: ${fmt(nums)}`;
+    throw new CheckFailure(message + withHint(hint), "shape");
   }
   const nan = nums.findIndex((v) => !Number.isFinite(v));
   if (nan >= 0) {
@@ -301,9 +302,7 @@ export function expectArray(got: unknown, want: readonly number[], what: string,
   const bad = firstDifference(values, want, { rtol, atol });
   if (bad >= 0) {
     const hint = options.hint?.(values);
-    throw new CheckFailure(
-      `${what}: expected ${formatValues(want, [want.length])}, got ${formatValues(values, [want.length])} (first difference at element ${bad})` +
-        withHint(hint),
-    );
+    const fmt = (v: readonly number[]) => formatValues(v, [v.length]);
+    throw new CheckFailure(`${what}: expected ${fmt(want)}, got ${fmt(values)} (first difference at element ${bad})` + withHint(hint));
   }
 }

@@ -28,6 +28,8 @@ export function countNewTensors<T>(fn: () => T, settle: (added: number, value: A
 export function tensorIds(x: unknown, into: Set<number> = new Set(), depth = 0): Set<number> {
   if (x instanceof tf.Tensor) into.add(x.id);
   else if (depth < 3 && Array.isArray(x)) x.forEach((v) => tensorIds(v, into, depth + 1));
-  else if (depth < 3 && x && typeof x === "object" && !(x instanceof Promise)) Object.values(x).forEach((v) => tensorIds(v, into, depth + 1));
+  else if (depth < 3 && x && typeof x === "object" && !(x instanceof Promise)) {
+    Object.values(x).forEach((v) => tensorIds(v, into, depth + 1));
+  }
   return into;
 }
