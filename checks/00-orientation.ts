@@ -3,7 +3,10 @@
  * in the comments; nothing here calls the solution.
  */
 import * as tf from "@tensorflow/tfjs";
-import { allClose, defineCheck, expectTensor, formatNumber } from "../lib/check";
+import { allClose, close, defineCheck, expectTensor, formatNumber } from "../lib/checker/define";
+
+/** How near the result's mean and std must be to a known mistake's for its hint. */
+const MATCH = { rtol: 1e-3, atol: 1e-3 };
 
 /** Mean and population std of plain numbers (to describe what the learner returned). */
 function stats(v: number[]): { mean: number; std: number } {
@@ -20,12 +23,11 @@ function stats(v: number[]): { mean: number; std: number } {
 function standardizeHint(sigma: number, n: number): (got: number[]) => string {
   return (got) => {
     const { mean, std } = stats(got);
-    const near = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b));
-    if (!near(mean, 0)) return `your result has mean ${formatNumber(mean)}, not 0: subtract the mean before dividing`;
-    if (near(std, 1 / sigma)) {
+    if (!close(mean, 0, MATCH)) return `your result has mean ${formatNumber(mean)}, not 0: subtract the mean before dividing`;
+    if (close(std, 1 / sigma, MATCH)) {
       return `your result has std ${formatNumber(std)}: it looks divided by the variance (${formatNumber(sigma ** 2)}) instead of the std, its square root (${formatNumber(sigma)})`;
     }
-    if (near(std, Math.sqrt((n - 1) / n))) return "that is the sample std (divide by N − 1); use the population std (divide by N)";
+    if (close(std, Math.sqrt((n - 1) / n), MATCH)) return "that is the sample std (divide by N − 1); use the population std (divide by N)";
     return `the result should have mean 0 and std 1; yours has mean ${formatNumber(mean)} and std ${formatNumber(std)}`;
   };
 }

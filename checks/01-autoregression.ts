@@ -1,14 +1,25 @@
 /**
  * Checks for stage 01 (exercises/01-autoregression.ts). Reference values are either worked out
  * by hand on tiny series (the arithmetic is in the comments) or statsmodels 0.13.5's numbers on
- * the yearly sunspots, read from tests/reference/autoregression.json (written by
- * tests/reference/autoregression_reference.py). Nothing here calls the solution or lib's fits.
+ * the yearly sunspots, copied from tests/reference/autoregression.json (written by
+ * tests/reference/autoregression_reference.py; tests/exercises/01-reference.test.ts checks the
+ * copy). Nothing here calls the solution or lib's fits.
  *
  * The exercises return plain numbers, so the comparisons here are on arrays, not tensors.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { CheckFailure, allClose, defineCheck, formatNumber, formatValues } from "../lib/check";
+import {
+  CheckFailure,
+  allClose,
+  close,
+  defineCheck,
+  describeValue,
+  expectNumber,
+  expectNumbers,
+  formatNumber,
+  formatValues,
+} from "../lib/checker/define";
 
 type Numbers = number[];
 type ARParams = { intercept: number; phi: number[] };
@@ -21,24 +32,18 @@ function sunspots(): number[] {
   return lines.slice(1).map((line) => Number(line.split(",")[1]));
 }
 
-/** statsmodels 0.13.5 on the sunspots (tests/reference/autoregression.json). */
-function statsmodels(): {
-  acf: number[];
-  ar2: { intercept: number; phi: number[]; forecastMean: number[] };
-} {
-  const json = JSON.parse(fs.readFileSync(path.join(ROOT, "tests", "reference", "autoregression.json"), "utf8"));
-  return json.sunspots;
-}
+/**
+ * statsmodels 0.13.5 on the sunspots, copied from tests/reference/autoregression.json ("sunspots":
+ * `acf` lags 0..5, `ar2`'s intercept, phi and first forecastMean), so the checker does not read the
+ * test folder; tests/exercises/01-reference.test.ts checks that they still equal the JSON's.
+ */
+export const STATSMODELS = {
+  acf: [1.0, 0.8202012944200222, 0.45126849200956753, 0.03957655157031839, -0.2757919611176016, -0.4252394308237747],
+  ar2: { intercept: 14.907148336569222, phi: [1.3918052477893526, -0.6902869279589956], forecastMean: [13.766231595465879] },
+};
 
-function describeValue(x: unknown): string {
-  if (x === undefined) return "undefined (did you forget `return`?)";
-  if (x === null) return "null";
-  if (x instanceof Promise) return "a Promise (the function should not be async)";
-  if (typeof x === "object" && !Array.isArray(x) && typeof (x as { dataSync?: unknown }).dataSync === "function") {
-    return "a tf.Tensor (this stage works on plain number arrays)";
-  }
-  return Array.isArray(x) ? "an array" : `a ${typeof x}`;
-}
+/** Said after a NaN in a result: this stage's usual cause. */
+const INDEX_NAN = "an index outside the array gives undefined, and arithmetic with it NaN";
 
 function fmt(v: readonly number[]): string {
   return formatValues(v, [v.length]);
@@ -49,58 +54,6 @@ function constantOffset(got: readonly number[], want: readonly number[]): number
   if (got.length !== want.length || got.length === 0) return undefined;
   const c = got[0] - want[0];
   return got.every((g, i) => Math.abs(g - want[i] - c) <= 1e-6 * (1 + Math.abs(want[i]))) ? c : undefined;
-}
-
-interface ExpectOptions {
-  /** How the call reads in messages. */
-  call: string;
-  rtol?: number;
-  atol?: number;
-  /** Names a typical mistake from what the learner returned (undefined when nothing fits). */
-  hint?: (got: number[]) => string | undefined;
-}
-
-/** Throws a CheckFailure unless `got` is a plain array of finite numbers close to `want`. */
-function expectNumbers(got: unknown, want: Numbers, options: ExpectOptions): void {
-  const { call, rtol = 1e-6, atol = 1e-9 } = options;
-  const isArray = Array.isArray(got) || got instanceof Float64Array || got instanceof Float32Array;
-  if (!isArray) throw new CheckFailure(`${call} returned ${describeValue(got)}; expected an array of ${want.length} numbers`);
-  const values = Array.from(got as ArrayLike<unknown>);
-  const bad = values.findIndex((v) => typeof v !== "number");
-  if (bad >= 0) throw new CheckFailure(`${call} returned an array whose element ${bad} is ${describeValue(values[bad])}, not a number`);
-  const nums = values as number[];
-  if (nums.length !== want.length) {
-    const hint = options.hint?.(nums);
-    throw new CheckFailure(
-      `${call}: expected ${want.length} values ${fmt(want)}, got ${nums.length}: ${fmt(nums)}` + (hint ? `. Hint: ${hint}` : ""),
-      "shape",
-    );
-  }
-  const nan = nums.findIndex((v) => !Number.isFinite(v));
-  if (nan >= 0) {
-    throw new CheckFailure(
-      `${call} returned ${nums[nan]} at element ${nan} (expected ${formatNumber(want[nan])}); an index outside the array gives undefined, and arithmetic with it NaN`,
-      "nan",
-    );
-  }
-  if (!allClose(nums, want, rtol, atol)) {
-    const first = nums.findIndex((v, i) => !allClose([v], [want[i]], rtol, atol));
-    const hint = options.hint?.(nums);
-    throw new CheckFailure(`${call}: expected ${fmt(want)}, got ${fmt(nums)} (first difference at element ${first})` + (hint ? `. Hint: ${hint}` : ""));
-  }
-}
-
-/** Throws a CheckFailure unless `got` is a finite number close to `want`. */
-function expectNumber(got: unknown, want: number, options: { call: string; rtol?: number; hint?: (got: number) => string | undefined }): void {
-  const { call, rtol = 1e-6 } = options;
-  if (typeof got !== "number") throw new CheckFailure(`${call} returned ${describeValue(got)}; expected a number`);
-  if (!Number.isFinite(got)) {
-    throw new CheckFailure(`${call} returned ${got} (expected ${formatNumber(want)}); an index outside the array gives undefined, and arithmetic with it NaN`, "nan");
-  }
-  if (!allClose([got], [want], rtol, 1e-9)) {
-    const hint = options.hint?.(got);
-    throw new CheckFailure(`${call}: expected ${formatNumber(want)}, got ${formatNumber(got)}` + (hint ? `. Hint: ${hint}` : ""));
-  }
 }
 
 /** Throws a CheckFailure unless `got` is `{ intercept, phi }` close to `want`. */
@@ -121,7 +74,7 @@ function expectAR(got: unknown, want: ARParams, options: { call: string; rtol?: 
   if (all.some((v) => !Number.isFinite(v))) {
     throw new CheckFailure(`${call} returned intercept ${g.intercept} and phi ${fmt(g.phi)}: not finite (an index outside x gives undefined, and arithmetic with it NaN)`, "nan");
   }
-  if (!allClose(all, [want.intercept, ...want.phi], rtol, 1e-9)) {
+  if (!allClose(all, [want.intercept, ...want.phi], { rtol, atol: 1e-9 })) {
     const hint = options.hint?.(g as ARParams);
     throw new CheckFailure(
       `${call}: expected intercept ${formatNumber(want.intercept)} and phi ${fmt(want.phi)}, got intercept ${formatNumber(g.intercept)} and phi ${fmt(g.phi)}` +
@@ -176,7 +129,7 @@ function arHint(want: ARParams, noIntercept?: ARParams): (got: ARParams) => stri
       return "that is the fit without an intercept: each row of X starts with a 1 (a column of ones), and beta[0] is the intercept";
     }
     if (Math.abs(got.intercept) < 1e-12) return "the intercept is 0: each row of X starts with a 1 (a column of ones), and beta[0] is the intercept";
-    if (p > 1 && allClose(got.phi.slice().reverse(), want.phi, 1e-5, 1e-7)) {
+    if (p > 1 && allClose(got.phi.slice().reverse(), want.phi, { rtol: 1e-5, atol: 1e-7 })) {
       return "phi is reversed: phi[0] goes with the most recent value x_{t−1}, phi[p − 1] with x_{t−p}";
     }
     return undefined;
@@ -186,7 +139,7 @@ function arHint(want: ARParams, noIntercept?: ARParams): (got: ARParams) => stri
 /** Hand-worked wrong answers of forecastNext → what they mean. */
 function forecastHint(mistakes: { offByOne: number; reversed?: number; noIntercept: number; first?: number }): (got: number) => string | undefined {
   return (got) => {
-    const near = (v: number | undefined) => v !== undefined && allClose([got], [v], 1e-6, 1e-9);
+    const near = (v: number | undefined) => v !== undefined && close(got, v, { rtol: 1e-6, atol: 1e-9 });
     if (near(mistakes.offByOne)) return "phi_1 went with history[T − 2]: the most recent value is history[T − 1], so phi[i − 1] multiplies history[T − i]";
     if (near(mistakes.reversed)) return "phi is applied in reverse: phi[0] multiplies the LAST value history[T − 1]";
     if (near(mistakes.first)) return "phi_1 went with the first value of history; it goes with the last one, history[T − 1]";
@@ -204,11 +157,11 @@ export const checks = [
       // x = [1, 4, 9, 16, 25] (squares): steps 4−1 = 3, 9−4 = 5, 16−9 = 7, 25−16 = 9.
       const x1 = [1, 4, 9, 16, 25];
       const w1 = [3, 5, 7, 9];
-      expectNumbers(difference(x1), w1, { call: "difference([1, 4, 9, 16, 25])", hint: differenceHint(x1, w1) });
+      expectNumbers(difference(x1), w1, { call: "difference([1, 4, 9, 16, 25])", whyNaN: INDEX_NAN, hint: differenceHint(x1, w1) });
       // x = [2, −1, 3]: −1 − 2 = −3, 3 − (−1) = 4.
       const x2 = [2, -1, 3];
       const w2 = [-3, 4];
-      expectNumbers(difference(x2), w2, { call: "difference([2, -1, 3])", hint: differenceHint(x2, w2) });
+      expectNumbers(difference(x2), w2, { call: "difference([2, -1, 3])", whyNaN: INDEX_NAN, hint: differenceHint(x2, w2) });
     },
   }),
   defineCheck({
@@ -219,16 +172,16 @@ export const checks = [
       // w = [3, 5, 7, 9] from x_0 = 1: 1, 1+3 = 4, 4+5 = 9, 9+7 = 16, 16+9 = 25.
       const w1 = [3, 5, 7, 9];
       const x1 = [1, 4, 9, 16, 25];
-      expectNumbers(integrate(w1, 1), x1, { call: "integrate([3, 5, 7, 9], 1)", hint: integrateHint(w1, 1, x1) });
+      expectNumbers(integrate(w1, 1), x1, { call: "integrate([3, 5, 7, 9], 1)", whyNaN: INDEX_NAN, hint: integrateHint(w1, 1, x1) });
       // w = [−3, 4] from x_0 = 2: 2, 2−3 = −1, −1+4 = 3.
       const w2 = [-3, 4];
       const x2 = [2, -1, 3];
-      expectNumbers(integrate(w2, 2), x2, { call: "integrate([-3, 4], 2)", hint: integrateHint(w2, 2, x2) });
+      expectNumbers(integrate(w2, 2), x2, { call: "integrate([-3, 4], 2)", whyNaN: INDEX_NAN, hint: integrateHint(w2, 2, x2) });
       // A forecast of CO2 differences continues from the LAST observed level, here 400:
       // 400, 400.5, 400.5−0.25 = 400.25.
       const w3 = [0.5, -0.25];
       const x3 = [400, 400.5, 400.25];
-      expectNumbers(integrate(w3, 400), x3, { call: "integrate([0.5, -0.25], 400)", hint: integrateHint(w3, 400, x3) });
+      expectNumbers(integrate(w3, 400), x3, { call: "integrate([0.5, -0.25], 400)", whyNaN: INDEX_NAN, hint: integrateHint(w3, 400, x3) });
     },
   }),
   defineCheck({
@@ -246,6 +199,7 @@ export const checks = [
       // subtracted gives gamma = [30, 20, 11, 4]/4, so [1, 2/3, 11/30, 4/30].
       expectNumbers(acf([1, 2, 3, 4], 3), [1, 0.25, -0.3, -0.45], {
         call: "acf([1, 2, 3, 4], 3)",
+        whyNaN: INDEX_NAN,
         hint: acfHint(3, [1, 1 / 3, -0.6, -1.8], [1, 2 / 3, 11 / 30, 4 / 30]),
       });
       // x = [2, 0, 4, 2]: mean 2, z = [0, −2, 2, 0]; gamma_0 = 8/4 = 2,
@@ -253,11 +207,12 @@ export const checks = [
       // (T − k: [1, (−4/3)/2, 0] = [1, −2/3, 0]; no mean: gamma = [24, 8, 4]/4 → [1, 1/3, 1/6].)
       expectNumbers(acf([2, 0, 4, 2], 2), [1, -0.5, 0], {
         call: "acf([2, 0, 4, 2], 2)",
+        whyNaN: INDEX_NAN,
         hint: acfHint(2, [1, -2 / 3, 0], [1, 1 / 3, 1 / 6]),
       });
       // The yearly sunspots, lags 0..5, against statsmodels' acf(x, adjusted=False).
-      const ref = statsmodels().acf.slice(0, 6);
-      expectNumbers(acf(sunspots(), 5), ref, { call: "acf(sunspots, 5)", rtol: 1e-6, atol: 1e-8 });
+      const ref = STATSMODELS.acf;
+      expectNumbers(acf(sunspots(), 5), ref, { call: "acf(sunspots, 5)", whyNaN: INDEX_NAN, rtol: 1e-6, atol: 1e-8 });
     },
   }),
   defineCheck({
@@ -284,7 +239,7 @@ export const checks = [
       expectAR(fitARLeastSquares(exact, 2), want, { call: "fitARLeastSquares([0, 2, 2, 1.5, 1.25, 1.25, 1.3125], 2)", hint: arHint(want) });
       // The yearly sunspots, AR(2), against statsmodels' AutoReg(x, 2, trend="c"):
       // intercept 14.9071, phi [1.3918, −0.6903].
-      const ref = statsmodels().ar2;
+      const ref = STATSMODELS.ar2;
       expectAR(fitARLeastSquares(sunspots(), 2), { intercept: ref.intercept, phi: ref.phi }, {
         call: "fitARLeastSquares(sunspots, 2)",
         rtol: 1e-6,
@@ -301,6 +256,7 @@ export const checks = [
       // (phi with history[T − 2] = 3: 3.7; with the first value 1: 2.9; no intercept: 2.)
       expectNumber(forecastNext({ intercept: 2.5, phi: [0.4] }, [1, 2, 4, 3, 5]), 4.5, {
         call: "forecastNext({ intercept: 2.5, phi: [0.4] }, [1, 2, 4, 3, 5])",
+        whyNaN: INDEX_NAN,
         hint: forecastHint({ offByOne: 3.7, first: 2.9, noIntercept: 2 }),
       });
       // AR(2), intercept 1, phi [0.5, −0.25], history [0, 2, 2, 1.5]:
@@ -309,12 +265,14 @@ export const checks = [
       //  1.625; no intercept: 0.25.)
       expectNumber(forecastNext({ intercept: 1, phi: [0.5, -0.25] }, [0, 2, 2, 1.5]), 1.25, {
         call: "forecastNext({ intercept: 1, phi: [0.5, -0.25] }, [0, 2, 2, 1.5])",
+        whyNaN: INDEX_NAN,
         hint: forecastHint({ offByOne: 1.5, reversed: 1.625, noIntercept: 0.25 }),
       });
       // statsmodels' AR(2) fit of the sunspots and its first forecast (2009): 13.7662.
-      const ref = statsmodels().ar2;
+      const ref = STATSMODELS.ar2;
       expectNumber(forecastNext({ intercept: ref.intercept, phi: ref.phi }, sunspots()), ref.forecastMean[0], {
         call: "forecastNext(statsmodels' AR(2) of the sunspots, sunspots)",
+        whyNaN: INDEX_NAN,
         rtol: 1e-8,
       });
     },
@@ -334,6 +292,7 @@ export const checks = [
       const model = { intercept: 1, phi: [0.5, -0.25], sigma2: 4 };
       expectNumbers(sampleAR(model, [0, 2], [1, 0, -1]), [4, 2.5, -0.75], {
         call: "sampleAR({ intercept: 1, phi: [0.5, -0.25], sigma2: 4 }, [0, 2], [1, 0, -1])",
+        whyNaN: INDEX_NAN,
         hint: (got) => {
           if (got.length === 5) return "return only the n = 3 new values, not start";
           if (allClose(got, [6, 3.5, -2.75])) return "the shocks are z times sigma2 = 4; they are z times the standard deviation sqrt(sigma2) = 2";
@@ -347,6 +306,7 @@ export const checks = [
       //   10 + 1 = 11, 11 − 2 = 9, 9 + 0.5 = 9.5.
       expectNumbers(sampleAR({ intercept: 0, phi: [1], sigma2: 1 }, [10], [1, -2, 0.5]), [11, 9, 9.5], {
         call: "sampleAR({ intercept: 0, phi: [1], sigma2: 1 }, [10], [1, -2, 0.5])",
+        whyNaN: INDEX_NAN,
       });
     },
   }),

@@ -4,13 +4,13 @@
  * so were the values each typical mistake gives, which the hints recognise.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, defineCheck, expectTensor } from "../lib/check";
+import { CheckFailure, allClose, defineCheck, expectTensor } from "../lib/checker/define";
 
 type Attention = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask?: tf.Tensor2D) => { output: tf.Tensor; weights: tf.Tensor };
 
 /** Returns a hint when `got` matches one of the known wrong answers. */
 function recognise(mistakes: [number[][], string][]): (got: number[]) => string | undefined {
-  return (got) => mistakes.find(([values]) => allClose(got, values.flat(), 1e-4, 1e-4))?.[1];
+  return (got) => mistakes.find(([values]) => allClose(got, values.flat(), { rtol: 1e-4, atol: 1e-4 }))?.[1];
 }
 
 /** The learner's {output, weights}, checked to be an object with both. */

@@ -5,20 +5,13 @@
  * the expression that gave them); nothing here calls the solution or lib/.
  */
 import * as tf from "@tensorflow/tfjs";
-import { allClose, CheckFailure, defineCheck, expectTensor, formatNumber } from "../lib/check";
+import { allClose, defineCheck, expectFinite, expectTensor, formatNumber } from "../lib/checker/define";
 
-const near = (a: number[], b: number[]) => allClose(a, b, 1e-4, 1e-5);
+/** How near a result must be to a known mistake's for its hint. */
+const MATCH = { rtol: 1e-4, atol: 1e-5 };
 const LN4 = Math.log(4);
 const LN9 = Math.log(9);
 const LN_QUARTER = Math.log(0.25);
-
-/** Throws a CheckFailure with `hint` when the result holds ±Infinity or NaN (before expectTensor's generic message). */
-function expectFinite(got: unknown, call: string, hint: string): void {
-  if (!(got instanceof tf.Tensor) || got.isDisposed) return; // expectTensor says what is wrong
-  const values = Array.from(got.dataSync());
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new CheckFailure(`${call} returned ${values[bad]} at element ${bad}. Hint: ${hint}`, "nan");
-}
 
 export const checks = [
   defineCheck({
@@ -40,9 +33,9 @@ export const checks = [
       expectTensor(reparameterize(zMean, zLogVar, eps), want, {
         call: "reparameterize(zMean [3, 2], zLogVar [3, 2], eps [3, 2])",
         hint: (got) => {
-          if (near(got, noHalf)) return "you multiplied ε by σ² = exp(zLogVar), the variance; the noise scales with the standard deviation σ = exp(½·zLogVar)";
-          if (near(got, logVarAsSigma)) return "you multiplied ε by zLogVar itself; it is log σ², so σ = exp(½·zLogVar)";
-          if (near(got, noNoise)) return "that is zMean: add σ·ε";
+          if (allClose(got, noHalf, MATCH)) return "you multiplied ε by σ² = exp(zLogVar), the variance; the noise scales with the standard deviation σ = exp(½·zLogVar)";
+          if (allClose(got, logVarAsSigma, MATCH)) return "you multiplied ε by zLogVar itself; it is log σ², so σ = exp(½·zLogVar)";
+          if (allClose(got, noNoise, MATCH)) return "that is zMean: add σ·ε";
           return undefined;
         },
       });
@@ -64,12 +57,12 @@ export const checks = [
       // log σ² taken as σ²: (-0.5*(1 + lv.log() - m**2 - lv)).sum(1) → [0.8598448351505924, 2.0965735902799727]
       const varianceAsLogVar = [0.8598448351505924, 2.0965735902799727];
       const hint = (want: number[], asVariance?: number[]) => (got: number[]) => {
-        if (near(got, want.map((v) => -v))) return "your KL has the wrong sign: KL = −½ Σ (1 + log σ² − μ² − σ²) is never negative";
-        if (asVariance && near(got, asVariance)) {
+        if (allClose(got, want.map((v) => -v), MATCH)) return "your KL has the wrong sign: KL = −½ Σ (1 + log σ² − μ² − σ²) is never negative";
+        if (asVariance && allClose(got, asVariance, MATCH)) {
           return "you treated zLogVar as the variance σ²; it is log σ², so σ² = exp(zLogVar) and log σ² is zLogVar itself";
         }
-        if (near(got, want.map((v) => v / 2))) return "that is the mean over the latent dimensions; the KL is their sum";
-        if (near(got, want.map((v) => v + 1))) return "the '1 +' inside the sum is missing (−½·Σ 1 adds Z/2 per example)";
+        if (allClose(got, want.map((v) => v / 2), MATCH)) return "that is the mean over the latent dimensions; the KL is their sum";
+        if (allClose(got, want.map((v) => v + 1), MATCH)) return "the '1 +' inside the sum is missing (−½·Σ 1 adds Z/2 per example)";
         return undefined;
       };
       expectTensor(gaussianKL(m1, lv1), want1, { call: "gaussianKL(μ [[0.5, −1], [2, 0]], log σ² [[ln 4, ln 9], [1, 0.5]])", hint: hint(want1, varianceAsLogVar) });
@@ -96,9 +89,9 @@ export const checks = [
       expectTensor(bernoulliLogLik(x, logits), want, {
         call: "bernoulliLogLik(x [[1, 0, 1], [0, 0, 1]], logits [[2, −1, 0], [0.5, −3, 1]])",
         hint: (got) => {
-          if (near(got, want.map((v) => v / 3))) return "that is the mean over the 3 pixels; log p(x|z) is the sum over pixels (nats per image)";
-          if (near(got, want.map((v) => -v))) return "that is the negative (the cross-entropy loss); return the log-likelihood, which is ≤ 0";
-          if (near(got, [want[0] + want[1], want[0] + want[1]]) || near(got, [want[0] + want[1]])) return "sum over the pixels of each image (axis 1), not over the whole batch";
+          if (allClose(got, want.map((v) => v / 3), MATCH)) return "that is the mean over the 3 pixels; log p(x|z) is the sum over pixels (nats per image)";
+          if (allClose(got, want.map((v) => -v), MATCH)) return "that is the negative (the cross-entropy loss); return the log-likelihood, which is ≤ 0";
+          if (allClose(got, [want[0] + want[1], want[0] + want[1]], MATCH) || allClose(got, [want[0] + want[1]], MATCH)) return "sum over the pixels of each image (axis 1), not over the whole batch";
           return undefined;
         },
       });
@@ -108,7 +101,7 @@ export const checks = [
       const le = tf.tensor2d([[-100, 100], [100, -100]]);
       const call = "bernoulliLogLik(x [[1, 0], [1, 0]], logits [[−100, 100], [100, −100]])";
       const got = bernoulliLogLik(xe, le);
-      expectFinite(got, call, "log σ(l) underflows: σ(−100) is 0 in float32 and log 0 = −∞. Use the stable form −[max(l, 0) − l·x + log(1 + exp(−|l|))]");
+      expectFinite(got, call, "Hint: log σ(l) underflows: σ(−100) is 0 in float32 and log 0 = −∞. Use the stable form −[max(l, 0) − l·x + log(1 + exp(−|l|))]");
       expectTensor(got, [-200, 0], { call });
       tf.dispose([x, logits, xe, le]);
     },
@@ -128,11 +121,11 @@ export const checks = [
       const kl = [0.9431471805599453, 0.22886912437372275];
       const hint = (beta: number) => (got: number[]) => {
         const want = recon.map((r, i) => r - beta * kl[i]);
-        if (near(got, recon.map((r, i) => r + beta * kl[i]))) return "you added the KL term; the ELBO is log p(x|z) MINUS the KL (the KL is a penalty)";
-        if (near(got, want.map((v) => -v))) return "that is −ELBO, the loss; return the ELBO itself";
-        if (near(got, recon.map((r, i) => r / 3 - beta * kl[i]))) return "log p(x|z) was averaged over the pixels; it is their sum";
-        if (beta !== 1 && near(got, recon.map((r, i) => r - kl[i]))) return `that is the ELBO with β = 1; multiply the KL by beta (${formatNumber(beta)})`;
-        if (near(got, recon)) return "that is log p(x|z) alone: subtract β·KL";
+        if (allClose(got, recon.map((r, i) => r + beta * kl[i]), MATCH)) return "you added the KL term; the ELBO is log p(x|z) MINUS the KL (the KL is a penalty)";
+        if (allClose(got, want.map((v) => -v), MATCH)) return "that is −ELBO, the loss; return the ELBO itself";
+        if (allClose(got, recon.map((r, i) => r / 3 - beta * kl[i]), MATCH)) return "log p(x|z) was averaged over the pixels; it is their sum";
+        if (beta !== 1 && allClose(got, recon.map((r, i) => r - kl[i]), MATCH)) return `that is the ELBO with β = 1; multiply the KL by beta (${formatNumber(beta)})`;
+        if (allClose(got, recon, MATCH)) return "that is log p(x|z) alone: subtract β·KL";
         return undefined;
       };
       // PyTorch: r - k → [-2.076484059681086, -1.5647951476457944]; r - 0.5*k → [-1.6049104694011134, -1.450360585458933]

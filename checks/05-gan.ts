@@ -6,25 +6,19 @@
  * calls the solution.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, defineCheck, expectTensor, formatNumber } from "../lib/check";
+import { CheckFailure, close, defineCheck, expectFinite, expectTensor, formatNumber } from "../lib/checker/define";
 import type { GAN, GANOptimizers, GANStepOptions, Network } from "../lib/gan";
 
 type Loss2 = (realLogits: tf.Tensor, fakeLogits: tf.Tensor) => tf.Scalar;
 type GLoss = (fakeLogits: tf.Tensor, options?: { nonSaturating?: boolean }) => tf.Scalar;
 type Step = (gan: GAN, real: tf.Tensor2D, optimizers: GANOptimizers, options?: GANStepOptions) => { dLoss: tf.Scalar; gLoss: tf.Scalar };
 
-const near = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
+/** How near a value must be to a known mistake's for its hint. */
+const MATCH = { rtol: 1e-4, atol: 1e-4 };
 
 /** A hint from the first value the learner returned, matched against known mistakes. */
 function hintFrom(mistakes: [number, string][]): (got: number[]) => string | undefined {
-  return (got) => mistakes.find(([v]) => near(got[0], v))?.[1];
-}
-
-/** Fails with a stability message unless `x` is a finite scalar tensor. */
-function expectFinite(x: unknown, call: string, why: string): void {
-  if (x instanceof tf.Tensor && x.size === 1 && !Number.isFinite(x.dataSync()[0])) {
-    throw new CheckFailure(`${call} returned ${x.dataSync()[0]}. ${why}`, "nan");
-  }
+  return (got) => mistakes.find(([v]) => close(got[0], v, MATCH))?.[1];
 }
 
 const UNSTABLE =
@@ -111,7 +105,7 @@ export const checks = [
       });
       expectTensor(generatorLoss(fake, { nonSaturating: false }), -0.8657135085787611, {
         call: "generatorLoss([2, −1, 0.5, −3], { nonSaturating: false })",
-        hint: (got) => (near(got[0], 1.240713508578761) ? "nonSaturating: false asks for the minimax loss mean log(1 − σ(l)) = −mean softplus(l)" : undefined),
+        hint: (got) => (close(got[0], 1.240713508578761, MATCH) ? "nonSaturating: false asks for the minimax loss mean log(1 − σ(l)) = −mean softplus(l)" : undefined),
       });
       // [B, 1] logits at ±100: non-saturating (softplus(−100) + softplus(100))/2 = (0 + 100)/2 = 50;
       // minimax −(softplus(−100) + softplus(100))/2 = −50.
@@ -152,13 +146,13 @@ export const checks = [
       // Which variables each optimiser updated.
       const dUpdated = dOptimizer.updated.flat();
       const gUpdated = gOptimizer.updated.flat();
-      if (dUpdated.some((n) => gNames.includes(n)) || (near(a, STEP.noStopGradient.a) && near(c, STEP.noStopGradient.c))) {
+      if (dUpdated.some((n) => gNames.includes(n)) || (close(a, STEP.noStopGradient.a, MATCH) && close(c, STEP.noStopGradient.c, MATCH))) {
         throw new CheckFailure(
           `${call}: the D step also changed G's variables (${dUpdated.map(shown).join(", ")}): G's gradients flowed into D's update. ` +
             "Compute fake = G(zD) outside the D loss function, so it is a constant there, and pass gan.discriminator.variables as minimize's varList",
         );
       }
-      if (gUpdated.some((n) => dNames.includes(n)) || (near(w, STEP.gUpdatesD.w) && near(b, STEP.gUpdatesD.b))) {
+      if (gUpdated.some((n) => dNames.includes(n)) || (close(w, STEP.gUpdatesD.w, MATCH) && close(b, STEP.gUpdatesD.b, MATCH))) {
         throw new CheckFailure(
           `${call}: the G step also changed D's variables (${gUpdated.map(shown).join(", ")}). ` +
             "Pass gan.generator.variables as minimize's varList: in the G step only G moves",
@@ -172,7 +166,7 @@ export const checks = [
         throw new CheckFailure(`${call} should return { dLoss, gLoss }`);
       }
       const order =
-        out.dLoss instanceof tf.Tensor && near(out.dLoss.dataSync()[0], STEP.gFirst.dLoss)
+        out.dLoss instanceof tf.Tensor && close(out.dLoss.dataSync()[0], STEP.gFirst.dLoss, MATCH)
           ? "it looks as if G was updated before D: do the D step first, then the G step with the updated D"
           : undefined;
       expectTensor(out.dLoss, STEP.correct.dLoss, { call: `${call}.dLoss`, hint: () => order });

@@ -4,33 +4,9 @@
  * schedule (tests/reference/diffusion_reference.py); nothing here calls the solution or lib/.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, defineCheck, expectTensor, formatNumber, formatValues } from "../lib/check";
+import { CheckFailure, allClose, close, defineCheck, expectArray, expectTensor, formatNumber } from "../lib/checker/define";
 
 type Schedule = { betas: number[]; alphas: number[]; alphaBars: number[] };
-
-/**
- * Throws a CheckFailure unless `got` is an array of `want.length` finite numbers close to `want`.
- * @param hint names a typical mistake from the values returned
- */
-function expectArray(got: unknown, want: number[], call: string, hint?: (got: number[]) => string | undefined, rtol = 1e-6): void {
-  if (got === undefined || got === null || typeof (got as ArrayLike<number>).length !== "number" || typeof got === "string") {
-    throw new CheckFailure(`${call} is ${got === undefined ? "undefined" : typeof got}; expected an array of ${want.length} numbers`);
-  }
-  const values = Array.from(got as ArrayLike<number>);
-  if (values.length !== want.length) {
-    throw new CheckFailure(`${call} has ${values.length} numbers; expected ${want.length} (one per step)`, "shape");
-  }
-  const nan = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
-  if (nan >= 0) throw new CheckFailure(`${call}[${nan}] is ${values[nan]} (expected ${formatNumber(want[nan])})`, "nan");
-  if (!allClose(values, want, rtol, 1e-12)) {
-    const h = hint?.(values);
-    const bad = values.findIndex((v, i) => !allClose([v], [want[i]], rtol, 1e-12));
-    throw new CheckFailure(
-      `${call}: expected ${formatValues(want, [want.length])}, got ${formatValues(values, [want.length])} (first difference at element ${bad})` +
-        (h ? `. Hint: ${h}` : ""),
-    );
-  }
-}
 
 /** Reads the three arrays of a returned schedule. */
 function scheduleParts(got: unknown, call: string): Schedule {
@@ -44,7 +20,8 @@ function scheduleParts(got: unknown, call: string): Schedule {
   return s as Schedule;
 }
 
-const near = (a: number[], b: number[]) => allClose(a, b, 1e-6, 1e-12);
+/** How near a result must be to a known mistake's for its hint. */
+const MATCH = { rtol: 1e-6, atol: 1e-12 };
 
 /** Names the usual ᾱ mistakes. */
 function alphaBarHint(alphas: number[]): (got: number[]) => string | undefined {
@@ -53,11 +30,11 @@ function alphaBarHint(alphas: number[]): (got: number[]) => string | undefined {
   const exclusive = [1, ...inclusive.slice(0, -1)];
   const late = inclusive.slice(1).concat([inclusive[inclusive.length - 1] * alphas[alphas.length - 1]]);
   return (got) => {
-    if (near(got, exclusive)) {
+    if (allClose(got, exclusive, MATCH)) {
       return "alphaBars is off by one step: alphaBars[0] is 1 = ᾱ_0. Index i holds ᾱ_{i+1} = α_1·…·α_{i+1}, so alphaBars[0] = α_1 (multiply before you push)";
     }
-    if (near(got.slice(0, -1), late.slice(0, -1))) return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
-    if (near(got, alphas)) return "those are the alphas: ᾱ_t is the running product α_1·α_2·…·α_t";
+    if (allClose(got.slice(0, -1), late.slice(0, -1), MATCH)) return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
+    if (allClose(got, alphas, MATCH)) return "those are the alphas: ᾱ_t is the running product α_1·α_2·…·α_t";
     return undefined;
   };
 }
@@ -111,13 +88,17 @@ export const checks = [
       // 0.3024·0.5 = 0.1512.
       const call = "linearSchedule(5, 0.1, 0.5)";
       const s = scheduleParts(linearSchedule(5, 0.1, 0.5), call);
-      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, (got) => {
-        if (near(got, [0.5, 0.4, 0.3, 0.2, 0.1])) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
-        if (near(got, [0.1, 0.18, 0.26, 0.34, 0.42])) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
-        return undefined;
+      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, {
+        hint: (got) => {
+          if (allClose(got, [0.5, 0.4, 0.3, 0.2, 0.1], MATCH)) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
+          if (allClose(got, [0.1, 0.18, 0.26, 0.34, 0.42], MATCH)) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
+          return undefined;
+        },
       });
-      expectArray(s.alphas, [0.9, 0.8, 0.7, 0.6, 0.5], `${call}.alphas`, (got) => (near(got, [0.1, 0.2, 0.3, 0.4, 0.5]) ? "α_t = 1 − β_t" : undefined));
-      expectArray(s.alphaBars, [0.9, 0.72, 0.504, 0.3024, 0.1512], `${call}.alphaBars`, alphaBarHint([0.9, 0.8, 0.7, 0.6, 0.5]));
+      expectArray(s.alphas, [0.9, 0.8, 0.7, 0.6, 0.5], `${call}.alphas`, {
+        hint: (got) => (allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "α_t = 1 − β_t" : undefined),
+      });
+      expectArray(s.alphaBars, [0.9, 0.72, 0.504, 0.3024, 0.1512], `${call}.alphaBars`, { hint: alphaBarHint([0.9, 0.8, 0.7, 0.6, 0.5]) });
       // The paper's schedule (T = 1000, β from 1e-4 to 0.02), PyTorch float64:
       // ᾱ at t = 1, 10, 100, 250, 500, 750, 1000 (indices t − 1); Σβ = 1000·(1e-4 + 0.02)/2 = 10.05.
       const call2 = "linearSchedule(1000, 1e-4, 0.02)";
@@ -125,13 +106,12 @@ export const checks = [
       const idx = [0, 9, 99, 249, 499, 749, 999];
       if (p.alphaBars.length !== 1000) throw new CheckFailure(`${call2}.alphaBars has ${p.alphaBars.length} numbers; expected 1000`, "shape");
       const sum = Array.from(p.betas).reduce((a, b) => a + b, 0);
-      if (!allClose([sum], [10.05], 1e-9, 0)) throw new CheckFailure(`${call2}: the betas should sum to 10.05, got ${formatNumber(sum)}`);
+      if (!close(sum, 10.05, { rtol: 1e-9, atol: 0 })) throw new CheckFailure(`${call2}: the betas should sum to 10.05, got ${formatNumber(sum)}`);
       expectArray(
         idx.map((i) => p.alphaBars[i]),
         [0.9999, 0.9981052047858344, 0.89701814567496, 0.5240853738253606, 0.07858724288177824, 0.003350550438936774, 4.035829765375676e-5],
         `${call2}.alphaBars at t = 1, 10, 100, 250, 500, 750, 1000`,
-        undefined,
-        1e-6,
+        { rtol: 1e-6 },
       );
     },
   }),

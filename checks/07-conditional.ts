@@ -4,23 +4,12 @@
  * solution or lib/metrics' distances.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, defineCheck, expectTensor, formatNumber } from "../lib/check";
+import { allClose, close, defineCheck, expectNumber, expectTensor, formatNumber } from "../lib/checker/define";
 
 type Stats = { mu: number[]; sigma: number[][] };
 
-/** Throws a CheckFailure unless `got` is a finite number close to `want`. */
-function expectNumber(got: unknown, want: number, call: string, hint?: (got: number) => string | undefined, rtol = 1e-6): void {
-  if (typeof got !== "number") {
-    throw new CheckFailure(`${call} returned ${got === undefined ? "undefined (did you forget `return`?)" : typeof got}; expected a number`);
-  }
-  if (!Number.isFinite(got)) throw new CheckFailure(`${call} returned ${got} (expected ${formatNumber(want)})`, "nan");
-  if (!allClose([got], [want], rtol, 1e-9)) {
-    const h = hint?.(got);
-    throw new CheckFailure(`${call}: expected ${formatNumber(want)}, got ${formatNumber(got)}` + (h ? `. Hint: ${h}` : ""));
-  }
-}
-
-const near = (a: number, b: number) => allClose([a], [b], 1e-4, 1e-6);
+/** How near a result must be to a known mistake's for its hint. */
+const MATCH = { rtol: 1e-4, atol: 1e-6 };
 
 /**
  * Names the usual Fréchet-distance mistakes from the hand-worked pieces of one case.
@@ -31,17 +20,17 @@ const near = (a: number, b: number) => allClose([a], [b], 1e-4, 1e-6);
  */
 function fidHint(c: { want: number; meanTerm: number; trSum: number; trProd: number; entrywise: number }): (got: number) => string | undefined {
   return (got) => {
-    if (near(got, c.meanTerm + c.trSum - 2 * c.trProd)) {
+    if (close(got, c.meanTerm + c.trSum - 2 * c.trProd, MATCH)) {
       return `that uses Tr(Σ₁Σ₂) = ${formatNumber(c.trProd)}, the covariance product itself; the formula needs its matrix square root (Σ₁Σ₂)^½`;
     }
-    if (near(got, c.meanTerm + c.trSum - 2 * c.entrywise) && !near(c.entrywise, (c.meanTerm + c.trSum - c.want) / 2)) {
+    if (close(got, c.meanTerm + c.trSum - 2 * c.entrywise, MATCH) && !close(c.entrywise, (c.meanTerm + c.trSum - c.want) / 2, MATCH)) {
       return "that is the entrywise square root of Σ₁Σ₂; use the matrix square root (the eigenvalues of Σ₁^½ Σ₂ Σ₁^½)";
     }
-    if (near(got, c.meanTerm + c.trSum - 2 * Math.sqrt(c.trProd)) && c.trProd > 0) {
+    if (close(got, c.meanTerm + c.trSum - 2 * Math.sqrt(c.trProd), MATCH) && c.trProd > 0) {
       return "√Tr(Σ₁Σ₂) is not Tr((Σ₁Σ₂)^½): take the square roots of the eigenvalues, then sum";
     }
-    if (c.meanTerm > 0 && near(got, c.want - c.meanTerm)) return "the mean term ‖μ₁ − μ₂‖² is missing";
-    if (near(got, c.meanTerm + c.trSum)) return "Tr(Σ₁ + Σ₂) alone: subtract 2·Tr((Σ₁Σ₂)^½)";
+    if (c.meanTerm > 0 && close(got, c.want - c.meanTerm, MATCH)) return "the mean term ‖μ₁ − μ₂‖² is missing";
+    if (close(got, c.meanTerm + c.trSum, MATCH)) return "Tr(Σ₁ + Σ₂) alone: subtract 2·Tr((Σ₁Σ₂)^½)";
     return undefined;
   };
 }
@@ -85,8 +74,10 @@ export const checks = [
       expectNumber(
         frechetDistance(s, { mu: [1, 2], sigma: [[2, 1], [1, 2]] }),
         0,
-        "frechetDistance(N([1, 2], [[2, 1], [1, 2]]), the same Gaussian)",
-        fidHint({ want: 0, meanTerm: 0, trSum: 8, trProd: 10, entrywise: 2 * Math.sqrt(5) }),
+        {
+          call: "frechetDistance(N([1, 2], [[2, 1], [1, 2]]), the same Gaussian)",
+          hint: fidHint({ want: 0, meanTerm: 0, trSum: 8, trProd: 10, entrywise: 2 * Math.sqrt(5) }),
+        },
       );
       // Diagonal (commuting) covariances: Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½) = Σᵢ (√aᵢ − √bᵢ)²:
       // a = [1, 4, 9], b = [4, 1, 16] → 1 + 1 + 1 = 3; means [0, 0, 0] vs [1, 2, 0] add 5 → 8.
@@ -95,8 +86,10 @@ export const checks = [
       expectNumber(
         frechetDistance({ mu: [0, 0, 0], sigma: diag([1, 4, 9]) }, { mu: [1, 2, 0], sigma: diag([4, 1, 16]) }),
         8,
-        "frechetDistance(N([0, 0, 0], diag(1, 4, 9)), N([1, 2, 0], diag(4, 1, 16)))",
-        fidHint({ want: 8, meanTerm: 5, trSum: 35, trProd: 152, entrywise: 2 + 2 + 12 }),
+        {
+          call: "frechetDistance(N([0, 0, 0], diag(1, 4, 9)), N([1, 2, 0], diag(4, 1, 16)))",
+          hint: fidHint({ want: 8, meanTerm: 5, trSum: 35, trProd: 152, entrywise: 2 + 2 + 12 }),
+        },
       );
       // Non-commuting 2 × 2: Σ₁ = [[2, 1], [1, 2]], Σ₂ = diag(1, 4). Σ₁Σ₂ = [[2, 4], [1, 8]] with trace
       // 10 and determinant 12; for a 2 × 2 matrix with eigenvalues λ₁, λ₂ ≥ 0,
@@ -105,8 +98,10 @@ export const checks = [
       expectNumber(
         frechetDistance({ mu: [0, 0], sigma: [[2, 1], [1, 2]] }, { mu: [1, 2], sigma: [[1, 0], [0, 4]] }),
         want,
-        "frechetDistance(N([0, 0], [[2, 1], [1, 2]]), N([1, 2], diag(1, 4)))",
-        fidHint({ want, meanTerm: 5, trSum: 9, trProd: 10, entrywise: Math.SQRT2 + Math.sqrt(8) }),
+        {
+          call: "frechetDistance(N([0, 0], [[2, 1], [1, 2]]), N([1, 2], diag(1, 4)))",
+          hint: fidHint({ want, meanTerm: 5, trSum: 9, trProd: 10, entrywise: Math.SQRT2 + Math.sqrt(8) }),
+        },
       );
     },
   }),
@@ -121,10 +116,13 @@ export const checks = [
       // KID = 1 + 27 − 18.5 = 9.5. With the diagonals (biased): (1+1+1+8)/4 + (8+27+27+125)/4 − 18.5 = 31.
       const x1 = tf.tensor2d([[0], [1]]);
       const y1 = tf.tensor2d([[1], [2]]);
-      expectNumber(kid(x1, y1), 9.5, "kid([[0], [1]], [[1], [2]])", (got) => {
-        if (near(got, 31)) return "the within-set sums include i = j (the biased estimate): leave out the diagonal and divide by N(N − 1)";
-        if (near(got, 1 + 27 - 37)) return "the cross term needs the factor 2: − 2/(NM) Σ k(xᵢ, yⱼ)";
-        return undefined;
+      expectNumber(kid(x1, y1), 9.5, {
+        call: "kid([[0], [1]], [[1], [2]])",
+        hint: (got) => {
+          if (close(got, 31, MATCH)) return "the within-set sums include i = j (the biased estimate): leave out the diagonal and divide by N(N − 1)";
+          if (close(got, 1 + 27 - 37, MATCH)) return "the cross term needs the factor 2: − 2/(NM) Σ k(xᵢ, yⱼ)";
+          return undefined;
+        },
       });
       // F = 2, x = {(1, 0), (0, 1)}, y = {(1, 1), (0, 0)}, k = (xᵀy/2 + 1)³.
       // within x: xᵀx' = 0 → 1; within y: 0 → 1; across: (1, 0)·(1, 1) = 1 → 1.5³ = 3.375, ·(0, 0) → 1,
@@ -132,9 +130,10 @@ export const checks = [
       // Without /F: across 8 + 1 + 8 + 1 = 18 → 9, KID = −7.
       const x2 = tf.tensor2d([[1, 0], [0, 1]]);
       const y2 = tf.tensor2d([[1, 1], [0, 0]]);
-      expectNumber(kid(x2, y2), -2.375, "kid([[1, 0], [0, 1]], [[1, 1], [0, 0]])", (got) =>
-        near(got, -7) ? "divide xᵀy by the number of features F before adding 1 and cubing" : undefined,
-      );
+      expectNumber(kid(x2, y2), -2.375, {
+        call: "kid([[1, 0], [0, 1]], [[1, 1], [0, 0]])",
+        hint: (got) => (close(got, -7, MATCH) ? "divide xᵀy by the number of features F before adding 1 and cubing" : undefined),
+      });
       tf.dispose([x1, y1, x2, y2]);
     },
   }),

@@ -1,4 +1,4 @@
-// The checker itself (lib/check.ts, scripts/check.ts), on stage 00: broken code gets a clear
+// The checker itself (lib/checker/, scripts/check.ts), on stage 00: broken code gets a clear
 // message while the other exercise is still checked and the run ends; the CLI's table, JSON
 // and exit codes; the notebook entry point; the comparison helpers; learner files untouched.
 import { spawnSync } from "node:child_process";
@@ -7,16 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  CheckFailure,
-  checkExercises,
-  expectTensor,
-  formatReportHTML,
-  formatValues,
-  type CheckReport,
-  type CheckStatus,
-  type RunChecksOptions,
-} from "../../lib/check";
+import { CheckFailure, expectArray, expectFinite, expectNumber, expectNumbers, expectTensor, formatValues } from "../../lib/checker/define";
+import { checkExercises } from "../../lib/checker/notebook";
+import { formatReportHTML, type CheckReport, type CheckStatus } from "../../lib/checker/report";
+import type { RunChecksOptions } from "../../lib/checker/run";
 import { HOOK_TIMEOUT_MS, ROOT, exerciseRows, fixture, row, runAll } from "./stage";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "genai-check-"));
@@ -208,6 +202,54 @@ describe("expectTensor", () => {
 
   it("shortens long values", () => {
     expect(formatValues(Array.from({ length: 10 }, (_, i) => i / 3), [10], 4)).toBe("[0, 0.3333, 0.6667, 1, … 6 more]");
+  });
+});
+
+describe("the plain-number helpers", () => {
+  /** What `f` throws: its kind and message. */
+  const failure = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CheckFailure);
+      return { kind: (e as CheckFailure).kind, message: (e as Error).message };
+    }
+    throw new Error("did not throw");
+  };
+  const fake = (shape: number[], values: number[]) => ({ shape, dataSync: () => Float32Array.from(values) });
+
+  it("expectNumbers: type, length, NaN with its usual cause, values with a hint", () => {
+    expect(() => expectNumbers([1, 2.0000001], [1, 2], { call: "f()" })).not.toThrow();
+    expect(failure(() => expectNumbers(fake([2], [1, 2]), [1, 2], { call: "f()" })).message).toBe(
+      "f() returned a tf.Tensor (this exercise works on plain numbers); expected an array of 2 numbers",
+    );
+    expect(failure(() => expectNumbers([1, 2, 3], [1, 2], { call: "f()" }))).toEqual({
+      kind: "shape",
+      message: "f(): expected 2 values [1, 2], got 3: [1, 2, 3]",
+    });
+    expect(failure(() => expectNumbers([1, NaN], [1, 2], { call: "f()", whyNaN: "x[T] is undefined" }))).toEqual({
+      kind: "nan",
+      message: "f() returned NaN at element 1 (expected 2); x[T] is undefined",
+    });
+    expect(failure(() => expectNumbers([1, 3], [1, 2], { call: "f()", hint: (got) => `got ${got[1]}` })).message).toBe(
+      "f(): expected [1, 2], got [1, 3] (first difference at element 1). Hint: got 3",
+    );
+  });
+
+  it("expectNumber, expectArray and expectFinite", () => {
+    expect(failure(() => expectNumber(undefined, 1, { call: "f()" })).message).toBe(
+      "f() returned undefined (did you forget `return`?); expected a number",
+    );
+    expect(failure(() => expectNumber(1.001, 1, { call: "f()", hint: () => "h" })).message).toBe("f(): expected 1, got 1.001. Hint: h");
+    expect(() => expectNumber(1 + 1e-7, 1, { call: "f()" })).not.toThrow();
+    const betas = (got: unknown, want: number[]) => failure(() => expectArray(got, want, "s.betas"));
+    expect(betas([1, 2], [1, 2, 3])).toEqual({ kind: "shape", message: "s.betas has 2 numbers; expected 3" });
+    expect(betas([1, Infinity], [1, 2])).toEqual({ kind: "nan", message: "s.betas[1] is Infinity (expected 2)" });
+    const scalar = failure(() => expectFinite(fake([], [Infinity]), "loss()", "Use softplus."));
+    expect(scalar).toEqual({ kind: "nan", message: "loss() returned Infinity. Use softplus." });
+    const vector = failure(() => expectFinite(fake([2], [0, -Infinity]), "ll()", "Hint: h"));
+    expect(vector.message).toBe("ll() returned -Infinity at element 1. Hint: h");
+    expect(() => expectFinite(fake([2], [0, 1]), "ll()", "Hint: h")).not.toThrow();
   });
 });
 

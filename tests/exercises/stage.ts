@@ -1,12 +1,13 @@
 /**
- * Shared by the exercise tests: runs the checker (lib/check.ts `runChecks`, the same core the
+ * Shared by the exercise tests: runs the checker (lib/checker/run.ts `runChecks`, the same core the
  * CLI uses) and, with `describeStage`, the three tests every stage gets: its checks pass on
  * solutions/, fail as TODO stubs on the untouched exercises/, and catch its typical mistakes
  * (overlay fixtures in tests/fixtures/exercises/NN/ that export only the wrong function).
  */
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runChecks, type CheckReport, type CheckRow, type RunChecksOptions } from "../../lib/check";
+import type { CheckReport, CheckRow } from "../../lib/checker/report";
+import { runChecks, type RunChecksOptions } from "../../lib/checker/run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -13,6 +13,7 @@ import {
 import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
+import { expectNoLeak } from "../helpers/leak";
 
 // PyTorch 1.13 on fixed inputs, written by tests/reference/attention_reference.py.
 const ref = JSON.parse(fs.readFileSync("tests/reference/attention.json", "utf8"));
@@ -22,16 +23,9 @@ beforeAll(async () => {
 });
 afterEach(() => unseed());
 
-/** Runs fn and checks it leaves no tensor behind (besides what it returns and disposes). */
-function noLeak(fn: () => void): void {
-  const before = tf.memory().numTensors;
-  fn();
-  expect(tf.memory().numTensors).toBe(before);
-}
-
 describe("scaledDotProductAttention", () => {
   it("matches the hand-computed example: q = [1, 0], K = I₂ gives softmax([1, 0]/√2)", () => {
-    noLeak(() => {
+    expectNoLeak(() => {
       const q = tf.tensor2d([[1, 0]]);
       const k = tf.eye(2);
       const v = tf.tensor2d([[10, 0], [0, 10]]);
@@ -44,7 +38,7 @@ describe("scaledDotProductAttention", () => {
   });
 
   it("matches PyTorch without a mask (rank 4, Tq ≠ Tk, dV ≠ dK)", () => {
-    noLeak(() => {
+    expectNoLeak(() => {
       const r = ref.sdpa;
       const [q, k, v] = [tf.tensor(r.q), tf.tensor(r.k), tf.tensor(r.v)];
       const { output, weights } = scaledDotProductAttention(q, k, v);
@@ -57,7 +51,7 @@ describe("scaledDotProductAttention", () => {
   });
 
   it("matches PyTorch with the causal mask (is_causal=True)", () => {
-    noLeak(() => {
+    expectNoLeak(() => {
       const r = ref.sdpa_causal;
       const [q, k, v] = [tf.tensor(r.q), tf.tensor(r.k), tf.tensor(r.v)];
       const mask = causalMask(4);
@@ -120,7 +114,7 @@ describe("causalMask", () => {
 
 describe("splitHeads / mergeHeads", () => {
   it("puts columns h·dHead … (h+1)·dHead − 1 in head h, and mergeHeads undoes it", () => {
-    noLeak(() => {
+    expectNoLeak(() => {
       const x = tf.tidy(() => tf.reshape(tf.range(0, 2 * 3 * 4), [2, 3, 4]) as tf.Tensor3D); // B 2, T 3, D 4
       const heads = splitHeads(x, 2);
       expect(heads.shape).toEqual([2, 2, 3, 2]);
@@ -136,7 +130,7 @@ describe("splitHeads / mergeHeads", () => {
 
 describe("multiHeadAttention", () => {
   it("matches torch.nn.MultiheadAttention with a causal mask (output and per-head weights)", () => {
-    noLeak(() => {
+    expectNoLeak(() => {
       const r = ref.mha;
       const params = {
         wQ: tf.tensor2d(r.wQ), wK: tf.tensor2d(r.wK), wV: tf.tensor2d(r.wV), wO: tf.tensor2d(r.wO),

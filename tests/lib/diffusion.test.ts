@@ -20,6 +20,7 @@ import {
 } from "../../lib/diffusion";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
+import { expectNoLeak } from "../helpers/leak";
 
 // Reference numbers: PyTorch in float64, written by tests/reference/diffusion_reference.py
 // (independent code: torch.linspace/cumprod schedules, Algorithm 2, DDIM eq. 12, a fixed MLP).
@@ -30,14 +31,6 @@ beforeAll(async () => {
   await selectBackend({ quiet: true });
 });
 afterEach(() => unseed());
-
-/** Runs `fn` and checks that it leaves no tensor behind besides what it returns. */
-function noLeak<T>(fn: () => T, returned = 1): T {
-  const before = tf.memory().numTensors;
-  const out = fn();
-  expect(tf.memory().numTensors - before).toBe(returned);
-  return out;
-}
 
 /** The reference ε_θ: createEpsMLP with the weights from the JSON. */
 function referenceEpsTheta(): { epsTheta: EpsTheta; dispose: () => void } {
@@ -99,8 +92,8 @@ describe("forward process", () => {
     tf.tidy(() => {
       const [x0, xt, eps] = [tf.tensor2d(S.x0), tf.tensor2d(S.xt), tf.tensor2d(S.eps)];
       const t = tf.tensor1d(S.t, "int32");
-      expectClose(noLeak(() => qSample(x0, t, eps, s)), S.qSample, { rtol: 1e-5, atol: 1e-6 });
-      const post = noLeak(() => qPosterior(x0, xt, t, s), 2);
+      expectClose(expectNoLeak(() => qSample(x0, t, eps, s), 1), S.qSample, { rtol: 1e-5, atol: 1e-6 });
+      const post = expectNoLeak(() => qPosterior(x0, xt, t, s), 2);
       expectClose(post.mean, S.posteriorMean, { rtol: 1e-5, atol: 1e-6 });
       expect(post.variance.shape).toEqual([4, 1]);
       expectClose(post.variance, S.posteriorVariance, { rtol: 1e-5, atol: 1e-9 });
@@ -145,8 +138,8 @@ describe("ε_θ, time embedding and loss", () => {
     const net = referenceEpsTheta();
     tf.tidy(() => {
       const t = tf.tensor1d(S.t, "int32");
-      expectClose(noLeak(() => timeEmbedding(t, S.E)), S.timeEmbedding, { rtol: 1e-5, atol: 2e-6 });
-      expectClose(noLeak(() => net.epsTheta(tf.tensor2d(S.xt), t), 2), S.epsHat, { rtol: 1e-5, atol: 2e-6 });
+      expectClose(expectNoLeak(() => timeEmbedding(t, S.E), 1), S.timeEmbedding, { rtol: 1e-5, atol: 2e-6 });
+      expectClose(expectNoLeak(() => net.epsTheta(tf.tensor2d(S.xt), t), 2), S.epsHat, { rtol: 1e-5, atol: 2e-6 });
       const loss = diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t, eps: tf.tensor2d(S.eps) });
       expect(loss.shape).toEqual([]);
       expectClose(loss, S.loss, { rtol: 1e-5 });
@@ -189,7 +182,7 @@ describe("residual ε_θ", () => {
     // input, 2 blocks × 2 layers, output: 6 dense layers, weights and biases
     expect(net.variables.map((v) => v.shape)).toEqual([[14, 32], [32], [40, 32], [32], [32, 32], [32], [40, 32], [32], [32, 32], [32], [32, 6], [6]]);
     tf.tidy(() => {
-      const out = noLeak(() => net.epsTheta(tf.ones([5, 6]), tf.tensor1d([0, 1, 2, 3, 4], "int32")), 3);
+      const out = expectNoLeak(() => net.epsTheta(tf.ones([5, 6]), tf.tensor1d([0, 1, 2, 3, 4], "int32")), 3);
       expect(out.shape).toEqual([5, 6]);
       expect(() => net.epsTheta(tf.ones([5, 7]) as tf.Tensor2D, tf.tensor1d([0, 1, 2, 3, 4], "int32"))).toThrow(/xt must have shape \[\?, 6\] \(B, D\), got \[5, 7\]/);
     });
@@ -212,7 +205,7 @@ describe("reverse process", () => {
         ["pSampleClip", "beta", [-1, 1]],
       ] as const) {
         for (const [t, want] of Object.entries(S[key] as Record<string, number[][]>)) {
-          const got = noLeak(() => pSample(net.epsTheta, xt, Number(t), s, { z, variance, clipX0: clip ? [clip[0], clip[1]] : undefined }));
+          const got = expectNoLeak(() => pSample(net.epsTheta, xt, Number(t), s, { z, variance, clipX0: clip ? [clip[0], clip[1]] : undefined }), 1);
           expectClose(got, want, { rtol: 1e-5, atol: 5e-6 });
         }
       }
@@ -230,7 +223,7 @@ describe("reverse process", () => {
       const xt = tf.tensor2d(S.xt);
       const z = tf.tensor2d(S.z);
       for (const d of S.ddim as { t: number; tPrev: number; eta: number; out: number[][] }[]) {
-        const got = noLeak(() => ddimStep(net.epsTheta, xt, d.t, d.tPrev, s, { eta: d.eta, z }));
+        const got = expectNoLeak(() => ddimStep(net.epsTheta, xt, d.t, d.tPrev, s, { eta: d.eta, z }), 1);
         expectClose(got, d.out, { rtol: 1e-5, atol: 5e-6 });
       }
       expect(() => ddimStep(net.epsTheta, xt, 5, 5, s)).toThrow(/tPrev .* in \[-1, 4\], got 5/);
@@ -253,7 +246,7 @@ describe("reverse process", () => {
     });
     tf.tidy(() => {
       const xt = tf.tensor2d(x);
-      const got = noLeak(() => ddimStep(constEps, xt, t, tPrev, s, { clipX0: [-1, 1] }));
+      const got = expectNoLeak(() => ddimStep(constEps, xt, t, tPrev, s, { clipX0: [-1, 1] }), 1);
       expectClose(got, [want], { rtol: 1e-5, atol: 1e-6 });
       const last = ddimStep(constEps, tf.tensor2d(x), t, -1, s, { clipX0: [-1, 1] });
       expect(Math.max(...Array.from(last.dataSync()).map(Math.abs))).toBeLessThanOrEqual(1);

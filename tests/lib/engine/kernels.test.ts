@@ -9,6 +9,7 @@ import { selectBackend, type BackendName } from "../../../lib/engine/backend";
 import { courseKernelsInfo } from "../../../lib/engine/kernels";
 import { makeRng, seed, unseed } from "../../../lib/random";
 import { expectClose } from "../../helpers/close";
+import { expectNoLeak } from "../../helpers/leak";
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 let backend: BackendName;
@@ -16,13 +17,6 @@ let backend: BackendName;
 beforeAll(async () => {
   backend = (await selectBackend({ quiet: true })).name;
 });
-
-/** Runs `f`, then checks it left no tensor behind. */
-function noLeaks(f: () => void): void {
-  const before = tf.memory().numTensors;
-  f();
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-}
 
 /** n uniform numbers in [−1, 1) from a fixed stream (independent of tfjs). */
 function values(n: number, seedValue: number): Float32Array {
@@ -67,7 +61,7 @@ describe("matMul", () => {
         for (let i = 0; i < batch; i++) {
           expected.set(matMulLoops(a.subarray(i * M * K), b.subarray(i * K * N), M, K, N, transA, transB), i * M * N);
         }
-        noLeaks(() => {
+        expectNoLeak(() => {
           tf.tidy(() => {
             const A = tf.tensor(a, [batch, ...aShape]);
             const B = tf.tensor(b, [batch, ...bShape]);
@@ -110,7 +104,7 @@ describe("matMul", () => {
         const c = matMulLoops(a.subarray(i * M2 * K2), b.subarray(broadcastB ? 0 : i * K2 * N2), M2, K2, N2, transA, transB);
         expected.set(fused ? c.map((v, idx) => Math.max(0, v + bias[idx % N2])) : c, i * M2 * N2);
       }
-      noLeaks(() => {
+      expectNoLeak(() => {
         tf.tidy(() => {
           const A = tf.tensor(a, [batch, ...(transA ? [K2, M2] : [M2, K2])]);
           const B = tf.tensor(b, broadcastB ? (transB ? [N2, K2] : [K2, N2]) : [batch, ...(transB ? [N2, K2] : [K2, N2])]);
@@ -127,7 +121,7 @@ describe("matMul", () => {
     const a = values(M * K, 4);
     const b = values(K * N, 5);
     const dc = values(M * N, 6);
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const [dA, dB] = tf.grads((A: tf.Tensor, B: tf.Tensor) => tf.mul(tf.matMul(A as tf.Tensor2D, B as tf.Tensor2D), tf.tensor(dc, [M, N])).sum())(
           [tf.tensor(a, [M, K]), tf.tensor(b, [K, N])],
@@ -149,7 +143,7 @@ describe("gather gradient (UnsortedSegmentSum)", () => {
     ids.forEach((id, i) => {
       for (let d = 0; d < D; d++) expected[id * D + d] += dy[i * D + d];
     });
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const table = tf.tensor2d(values(V * D, 8), [V, D]);
         const idx = tf.tensor1d(ids, "int32");
@@ -168,7 +162,7 @@ describe("gather gradient (UnsortedSegmentSum)", () => {
     for (let r = 0; r < R; r++) {
       ids.flat().forEach((id, j) => (expected[r * V + id] += dy[r * 4 + j]));
     }
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const x = tf.tensor2d(values(R * V, 10), [R, V]);
         const g = tf.grad((t: tf.Tensor) => tf.mul(tf.gather(t, tf.tensor2d(ids, [2, 2], "int32"), 1), tf.tensor3d(dy, [R, 2, 2])).sum())(x);
@@ -214,7 +208,7 @@ describe("conv2d filter gradient (Conv2DBackpropFilter)", () => {
                     }
                 expected[((fh * F + fw) * Ci + ci) * Co + co] = s;
               }
-        noLeaks(() => {
+        expectNoLeak(() => {
           tf.tidy(() => {
             const X = tf.tensor4d(x, [B, H, W, Ci]);
             const dY = tf.tensor4d(dy, [B, outH, outW, Co]);
@@ -234,7 +228,7 @@ describe("the wasm fast paths (run on every backend)", () => {
     const [P, Q, R] = [3, 4, 5];
     const x = values(P * Q * R, 14);
     const at = (p: number, q: number, r: number): number => x[(p * Q + q) * R + r];
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const X = tf.tensor3d(x, [P, Q, R]);
         const sum01 = Array.from({ length: R }, (_, r) => {
@@ -258,7 +252,7 @@ describe("the wasm fast paths (run on every backend)", () => {
 
   it("tanh and x³ are accurate, 0 and the tails included", () => {
     const xs = Float32Array.from([0, 1e-8, -1e-8, 1e-3, 0.05, 0.0625, 0.07, -0.3, 1, -2.5, 9, 20, -40, 100]);
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const X = tf.tensor1d(xs);
         expectClose(tf.tanh(X), Array.from(xs, Math.tanh), { rtol: 5e-6, atol: 0 });
@@ -273,7 +267,7 @@ describe("the wasm fast paths (run on every backend)", () => {
 
   it("sin and cos are accurate, large arguments (a diffusion step's t·ω up to 1000) included", () => {
     const xs = Float32Array.from([0, 1e-7, -0.5, 1, Math.PI / 2, 3, -7.25, 100, 999, -1000.5]);
-    noLeaks(() => {
+    expectNoLeak(() => {
       tf.tidy(() => {
         const X = tf.tensor1d(xs);
         expectClose(tf.sin(X), Array.from(xs, Math.sin), { rtol: 0, atol: 1e-6 });

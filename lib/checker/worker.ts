@@ -1,0 +1,136 @@
+/**
+ * The worker: runs ONE exercise's check in its own process (started by lib/checker/run.ts through
+ * lib/checker/child.ts) and reports the verdict over IPC. It loads the checks file and the
+ * learner's module (then the overlay's functions on top), wraps the learner's function so that
+ * its exceptions are told apart from the check's and the tensors it leaves allocated are counted,
+ * and runs the check with the global random stream seeded at 0.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { CheckFailure, type ExerciseCheck } from "./define";
+import { countNewTensors, tensorIds } from "./leak";
+import { relPath } from "./paths";
+import { send, type WorkerRequest } from "./protocol";
+import type { CheckStatus } from "./report";
+
+/** The learner's exception, as opposed to one from the check's own code. */
+class LearnerError {
+  constructor(readonly error: unknown) {}
+}
+
+/** "could not load <file>: <esbuild message with line>", with paths made relative. */
+function loadMessage(root: string, file: string, e: unknown): string {
+  let msg = e instanceof Error ? e.message : String(e);
+  // esbuild: "Transform failed with 1 error:\n/abs/file.ts:5:24: ERROR: Expected ..." → "line 5:24: Expected ..."
+  msg = msg.replace(/^Transform failed with \d+ errors?:\n/, "");
+  msg = msg.split(`${file}:`).join("line ").replace(/(line \d+:\d+): ERROR:/g, "$1:");
+  msg = msg.split(root + path.sep).join("");
+  return `could not load ${relPath(root, file)}: ${msg.trim()}`;
+}
+
+/** " (exercises/00-orientation.ts:12)" for the first stack frame in one of `files`, else "". */
+function whereThrown(root: string, e: unknown, files: string[]): string {
+  const stack = e instanceof Error && e.stack ? e.stack : "";
+  for (const line of stack.split("\n")) {
+    for (const f of files) {
+      const m = new RegExp(`${escapeRegExp(f)}:(\\d+)`).exec(line) ?? new RegExp(`${escapeRegExp(pathToFileURL(f).href)}:(\\d+)`).exec(line);
+      if (m) return ` (${relPath(root, f)}:${m[1]})`;
+    }
+  }
+  return "";
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const cjs = (ns.default ?? {}) as Record<string, unknown>;
+  return { ...(typeof cjs === "object" ? cjs : {}), ...ns };
+}
+
+/** Runs the check `req` names and sends its verdict; ends the process. */
+export async function runWorker(req: WorkerRequest): Promise<void> {
+  const finish = async (status: CheckStatus, message: string) => {
+    await send({ type: "result", status, message });
+    process.exit(0);
+  };
+  Error.stackTraceLimit = 100; // tfjs frames come first; the learner's line is further down
+  const tf = await import("@tensorflow/tfjs");
+  const { selectBackend } = await import("../engine/backend");
+  const { seed } = await import("../random");
+  await selectBackend({ quiet: true });
+  const checksModule = await importModule(req.checksFile);
+  const check = (checksModule.checks as ExerciseCheck[]).find((c) => c.id === req.id);
+  if (!check) return finish("error", `no check ${req.id} in ${relPath(req.root, req.checksFile)}`);
+  await send({ type: "ready" }); // the time limit starts now
+
+  // The learner's module, then the overlay's functions on top.
+  let impls: Record<string, unknown>;
+  try {
+    impls = await importModule(req.file);
+  } catch (e) {
+    return finish("load", loadMessage(req.root, req.file, e));
+  }
+  if (req.overlay) {
+    try {
+      const over = await importModule(req.overlay);
+      for (const [k, v] of Object.entries(over)) if (typeof v === "function") impls[k] = v;
+    } catch (e) {
+      return finish("load", loadMessage(req.root, req.overlay, e));
+    }
+  }
+  const fn = impls[check.name];
+  const file = relPath(req.root, req.file);
+  if (typeof fn !== "function") return finish("missing", `${file} does not export a function named ${check.name}`);
+
+  // Wrap the learner's function: count tensors it leaves behind, mark its exceptions.
+  let leaked = 0;
+  let calls = 0;
+  const wrapped = (...args: unknown[]): unknown => {
+    calls++;
+    const account = (added: number, value: unknown) => {
+      const inputs = tensorIds(args);
+      const returned = [...tensorIds(value)].filter((id) => !inputs.has(id)).length;
+      leaked += Math.max(0, added - returned);
+    };
+    let out: unknown;
+    try {
+      out = countNewTensors(() => (fn as (...a: unknown[]) => unknown)(...args), account);
+    } catch (e) {
+      throw new LearnerError(e);
+    }
+    const disposed = args.findIndex((a) => a instanceof tf.Tensor && a.isDisposed);
+    if (disposed >= 0) {
+      throw new CheckFailure(`${check.name} disposed its argument ${disposed + 1}: never dispose the tensors you are given`);
+    }
+    if (out instanceof Promise) {
+      return out.catch((e: unknown) => {
+        throw new LearnerError(e);
+      });
+    }
+    return out;
+  };
+
+  seed(0);
+  try {
+    await check.run(wrapped);
+  } catch (e) {
+    if (e instanceof LearnerError) {
+      const inner = e.error;
+      const msg = inner instanceof Error ? inner.message : String(inner);
+      if (/^TODO\b/.test(msg)) return finish("todo", `still the TODO stub (${msg})`);
+      return finish("threw", `threw: ${msg}${whereThrown(req.root, inner, [req.file, ...(req.overlay ? [req.overlay] : [])])}`);
+    }
+    if (e instanceof Error && e.name === "CheckFailure") {
+      return finish((e as Error & { kind: CheckStatus }).kind, e.message);
+    }
+    return finish("error", `the check itself failed (please report this): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (leaked > 0) {
+    const over = calls > 1 ? ` (over ${calls} calls)` : "";
+    return finish("leak", `your function left ${leaked} tensor${leaked === 1 ? "" : "s"} allocated${over}: wrap intermediate work in tf.tidy`);
+  }
+  return finish("pass", "");
+}
