@@ -9,15 +9,18 @@ import { defineConfig } from "vitest/config";
 //   course              the hand-kept stage lists and lib's back-links agree (no kernel, a second)
 //   notebooks           every notebook executed through Jupyter, then the browser check
 // `extends: true` lets every project inherit the timeouts below.
+// the lib projects select their backend once per file (GENAI_BACKEND), see the file
+const SETUP = "tests/helpers/setup-backend.ts";
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 300_000,
     projects: [
-      { extends: true, test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm" } } },
-      { extends: true, test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "cpu" } } },
+      { extends: true, test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "wasm" } } },
+      { extends: true, test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "cpu" } } },
       // what a learner without a C compiler or OpenBLAS runs: wasm and the course's kernels, no addon
-      { extends: true, test: { name: "lib-wasm-no-addon", include: ["tests/lib/**/*.test.ts"], env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" } } },
+      { extends: true, test: { name: "lib-wasm-no-addon", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" } } },
       { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       { extends: true, test: { name: "course", include: ["tests/course/**/*.test.ts"] } },

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   causalMask,
   createMultiHeadAttention,
@@ -10,7 +10,6 @@ import {
   scaledDotProductAttention,
   splitHeads,
 } from "../../lib/attention";
-import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 import { expectNoLeak } from "../helpers/leak";
@@ -18,9 +17,6 @@ import { expectNoLeak } from "../helpers/leak";
 // PyTorch 1.13 on fixed inputs, written by tests/reference/attention_reference.py.
 const ref = JSON.parse(fs.readFileSync("tests/reference/attention.json", "utf8"));
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("scaledDotProductAttention", () => {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type ArimaModel,
   acf,
@@ -16,7 +16,6 @@ import {
   selectOrder,
   simulate,
 } from "../../lib/autoregression";
-import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { reindexMonthly } from "../../lib/series";
 import { expectClose } from "../helpers/close";
@@ -33,9 +32,6 @@ function readColumn(file: string, column: number): string[] {
 const sun = readColumn("data/sunspots-yearly.csv", 1).map(Number);
 const co2 = reindexMonthly(readColumn("data/co2-monthly.csv", 0), readColumn("data/co2-monthly.csv", 1).map(Number)).values;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** Compares a fit with a reference block of the JSON. */

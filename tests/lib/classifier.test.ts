@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   checkpointNames,
   conditionalAccuracy,
@@ -13,14 +13,10 @@ import {
   loadOrTrainClassifier,
   trainDigitClassifier,
 } from "../../lib/classifier";
-import { selectBackend } from "../../lib/engine/backend";
 import { saveTensors } from "../../lib/engine/checkpoint";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** Two classes told apart by which half of the 8 "pixels" is lit. */

@@ -2,8 +2,7 @@
 // the conditional network's shapes and training step, guided sampling through lib/diffusion's
 // loops, the prompt parser, errors and leaks.
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   NULL_CLASS,
   conditionalLoss,
@@ -17,9 +16,6 @@ import { ddimSampleLoop, linearSchedule, pSampleLoop } from "../../lib/diffusion
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("guidedEps", () => {

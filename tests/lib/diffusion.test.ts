@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type EpsTheta,
   cosineSchedule,
@@ -27,9 +26,6 @@ import { expectNoLeak } from "../helpers/leak";
 const ref = JSON.parse(fs.readFileSync("tests/reference/diffusion.json", "utf8"));
 const S = ref.steps;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** The reference ε_θ: createEpsMLP with the weights from the JSON. */

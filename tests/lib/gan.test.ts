@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   EQUILIBRIUM_D_LOSS,
   GANMonitor,
@@ -26,9 +25,6 @@ const ref = JSON.parse(fs.readFileSync("tests/reference/gan.json", "utf8"));
 const LN2 = 0.6931471805599453;
 const LOG4 = 1.3862943611198906;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 function finite(x: tf.Tensor): boolean {

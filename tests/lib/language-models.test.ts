@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   bigramCounts,
   bigramNats,
@@ -20,9 +19,6 @@ import { seed, unseed } from "../../lib/random";
 import { buildVocabulary, documentBatch } from "../../lib/text";
 import { expectClose } from "../helpers/close";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("bigram", () => {

@@ -3,8 +3,7 @@
 // initial bounds, a finite-difference gradient check, shapes, errors and leaks.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   applyConv2d,
   applyDense,
@@ -25,9 +24,6 @@ import { expectClose } from "../helpers/close";
 const ref = JSON.parse(fs.readFileSync("tests/reference/layers.json", "utf8"));
 const TOL = { rtol: 1e-4, atol: 1e-5 }; // float32 against float64
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** A conv layer holding the reference's weights. */

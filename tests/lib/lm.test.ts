@@ -1,14 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import { charCrossEntropy, documentNats, generateDocuments, lastPositionLogits, logitsAt, sampleFromLogits } from "../../lib/lm";
 import { makeRng, unseed } from "../../lib/random";
 import { PAD, buildVocabulary } from "../../lib/text";
 import { expectClose } from "../helpers/close";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("charCrossEntropy", () => {

@@ -3,8 +3,7 @@
 // likelihood units; the anomaly AUC. (The classifier's tests are in classifier.test.ts.)
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   anomalyAUC,
   featureStats,
@@ -23,9 +22,6 @@ const ref = JSON.parse(fs.readFileSync("tests/reference/metrics.json", "utf8"));
 const X: Matrix = ref.X;
 const Y: Matrix = ref.Y;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("FID", () => {

@@ -3,16 +3,12 @@
 // pixel sums) and hand-checked against the class counts printed by scripts/data/extract_mnist.py.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import { batches, binarize, downsample2x, loadMnist, MNIST_TRAIN_SIZE, perClassSubset } from "../../lib/mnist";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 import { fromSymmetric, toImages, toSymmetric } from "../../lib/mnist";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 describe("loadMnist", () => {

@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { inflateSync } from "node:zlib";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   animatedPlot,
   encodePNG,
@@ -20,10 +19,6 @@ import {
 const quiet = { show: false } as const;
 const fig: Figure = { data: [{ type: "scatter", x: [0, 1], y: [1, 2], name: "a" }], layout: { title: { text: "T" } } };
 const LIB_MARK = "plotly.js v2.35.3";
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 /** Decodes the RGB PNG our encoder writes: { width, height, rgb [height, width, 3] }. */
 function decodePNG(dataURI: string): { width: number; height: number; rgb: Uint8Array } {

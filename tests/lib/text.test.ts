@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import {
   PAD,
   buildVocabulary,
@@ -16,10 +15,6 @@ import {
   splitDocuments,
 } from "../../lib/text";
 import { makeRng } from "../../lib/random";
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 describe("corpora", () => {
   it("tang-quatrains: 3,755 poems of four 5-character lines with punctuation", () => {

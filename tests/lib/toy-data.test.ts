@@ -1,14 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import { seed, unseed } from "../../lib/random";
 import { modeCoverage, ringCentres, ringOfGaussians, swissRoll, twoMoons } from "../../lib/toy-data";
 import { expectClose } from "../helpers/close";
 import { LETTER_FONT, letterImages } from "../../lib/toy-data";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** Reads [N, 2] points and disposes the tensor. */

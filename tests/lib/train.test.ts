@@ -1,13 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { seed, unseed } from "../../lib/random";
 import { movingAverage, train } from "../../lib/train";
 import { expectClose } from "../helpers/close";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => {
   unseed();
   vi.restoreAllMocks();

@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import { seed, unseed } from "../../lib/random";
 import { buildVocabulary, documentBatch } from "../../lib/text";
 import {
@@ -18,9 +17,6 @@ import { expectClose } from "../helpers/close";
 // PyTorch 1.13 reference for a one-block model: tests/reference/attention_reference.py.
 const ref = JSON.parse(fs.readFileSync("tests/reference/attention.json", "utf8")).transformer;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** Overwrites a variable with reference numbers. */

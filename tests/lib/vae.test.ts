@@ -3,8 +3,7 @@
 // logits; IWAE's properties; generation helpers; shapes, errors and leaks.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { afterEach, describe, expect, it } from "vitest";
 import { seed, unseed } from "../../lib/random";
 import {
   autoencoderLoss,
@@ -32,9 +31,6 @@ const { D, H, Z, B, K } = ref.dims as Record<string, number>;
 const LAYERS = ["encoder0", "toZMean", "toZLogVar", "decoder0", "toX"];
 const TOL = { rtol: 1e-4, atol: 1e-5 }; // float32 against float64
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 afterEach(() => unseed());
 
 /** A VAE D-H-Z with PyTorch's weights assigned (variables are in LAYERS order, w then b). */

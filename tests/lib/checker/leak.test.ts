@@ -1,13 +1,8 @@
 // lib/checker/leak.ts (the checker's tensor count) and tests/helpers/leak.ts `expectNoLeak`, which uses it.
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { countNewTensors, tensorIds } from "../../../lib/checker/leak";
-import { selectBackend } from "../../../lib/engine/backend";
 import { expectNoLeak } from "../../helpers/leak";
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 describe("countNewTensors", () => {
   it("counts the tensors a call leaves allocated, sync and async, and passes its result", async () => {

@@ -2,17 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import { fileIO, loadTensors, restoreVariables, saveTensors } from "../../../lib/engine/checkpoint";
 import { seed } from "../../../lib/random";
 import { expectClose } from "../../helpers/close";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "genai-ckpt-"));
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 describe("fileIO", () => {
   it("round-trips a layers model through disk", async () => {

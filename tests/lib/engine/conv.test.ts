@@ -9,8 +9,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import { courseKernelsInfo } from "../../../lib/engine/kernels";
 import { makeRng } from "../../../lib/random";
 import { expectClose } from "../../helpers/close";
@@ -29,10 +28,6 @@ interface RefCase {
   dFilter: number[][][][];
 }
 const ref = JSON.parse(fs.readFileSync("tests/reference/conv.json", "utf8")) as { cases: RefCase[] };
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 /** Runs `f`, then checks it left no tensor behind. */
 function noLeaks(f: () => void): void {

@@ -3,14 +3,9 @@
  * the fused kernel (where the BLAS addon registers it) and without (lib-wasm-no-addon).
  */
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import { oneHotFloat, targetLogSoftmax } from "../../../lib/engine/ops";
 import { expectClose } from "../../helpers/close";
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 describe("oneHotFloat", () => {
   it("is exactly 1 at each id and 0 elsewhere (tf.oneHot's float32 output is ~1e-45 on wasm), zero rows for ids outside [0, V)", () => {

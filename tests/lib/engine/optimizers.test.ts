@@ -7,8 +7,7 @@
  */
 import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import { ADAM_UPDATE_KERNEL, adamUpdateLoop, courseKernelsInfo } from "../../../lib/engine/kernels";
 import { adam } from "../../../lib/engine/optimizers";
 import { makeRng } from "../../../lib/random";
@@ -26,10 +25,6 @@ interface Config {
   v: number[];
 }
 const ref = JSON.parse(fs.readFileSync("tests/reference/optimizers.json", "utf8")) as { theta0: number[]; configs: Config[] };
-
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
 
 /** A variable holding `initial` (which it disposes: tf.variable keeps its own reference). */
 function variable(initial: tf.Tensor, name?: string): tf.Variable {
