@@ -247,7 +247,7 @@ function convStack(transposed: boolean): () => TrainStep {
     const x = tf.tidy(() => tf.randomUniform([B, 28, 28, 1], -1, 1)) as tf.Tensor4D; // [B, h, w, 1]
     const target = tf.tidy(() => tf.randomNormal([B, 28, 28, 1])) as tf.Tensor4D; // [B, h, w, 1]
     const up = (h: tf.Tensor4D, v: ConvVars): tf.Tensor4D => {
-      const [b, hh, ww, ci] = h.shape;
+      const [b, hh, ww] = h.shape;
       if (!transposed) return convRelu(tf.image.resizeNearestNeighbor(h, [2 * hh, 2 * ww]), v, 1); // [B, 2h, 2w, Co]
       const y = tf.conv2dTranspose(h, v.filter, [b, 2 * hh, 2 * ww, v.filter.shape[2]], 2, "same"); // [B, 2h, 2w, Co]
       return tf.relu(tf.add(y, v.bias)) as tf.Tensor4D;

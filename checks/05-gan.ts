@@ -33,7 +33,7 @@ let checkRun = 0;
 /** SGD that records which variables each applyGradients call updated. */
 class RecordingSGD extends tf.SGDOptimizer {
   readonly updated: string[][] = [];
-  applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     this.updated.push(Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients));
     super.applyGradients(variableGradients);
   }

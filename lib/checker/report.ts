@@ -77,7 +77,7 @@ export function formatReportText(report: CheckReport): string {
   const widths = [0, 1, 2].map((c) => Math.max(...cells.map((row) => row[c].length)));
   const indent = " ".repeat(2 + widths.reduce((a, b) => a + b + 2, 0) + 3);
   const lines = [`Stage ${report.stage}: ${report.file}${report.overlay ? ` with ${report.overlay}` : ""}`];
-  report.rows.forEach((r, i) => {
+  report.rows.forEach((_, i) => {
     const left = "  " + cells[i].slice(0, 3).map((s, c) => s.padEnd(widths[c])).join("  ") + "  " + cells[i][3];
     const msg = messages[i].split("\n");
     lines.push(`${left}  ${msg[0]}`.trimEnd());

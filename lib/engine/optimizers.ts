@@ -87,18 +87,18 @@ export class Adam extends tf.Optimizer {
     this.incrementIterations();
   }
 
-  dispose(): void {
+  override dispose(): void {
     tf.dispose([...this.firstMoments, ...this.secondMoments].filter((s) => s !== undefined).map((s) => s.variable));
     this.firstMoments = [];
     this.secondMoments = [];
   }
 
-  async getWeights(): Promise<NamedTensor[]> {
+  override async getWeights(): Promise<NamedTensor[]> {
     const moments = [...this.firstMoments, ...this.secondMoments];
     return [await this.saveIterations(), ...moments.map((s) => ({ name: s.originalName, tensor: s.variable }))];
   }
 
-  async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const n = rest.length / 2;
     tf.dispose([...this.firstMoments, ...this.secondMoments].map((s) => s.variable));

@@ -27,7 +27,7 @@ import {
 import { expectClose } from "../helpers/close";
 
 const ref = JSON.parse(fs.readFileSync("tests/reference/vae.json", "utf8"));
-const { D, H, Z, B, K } = ref.dims as Record<string, number>;
+const { D, H, Z, B } = ref.dims as Record<string, number>;
 const LAYERS = ["encoder0", "toZMean", "toZLogVar", "decoder0", "toX"];
 const TOL = { rtol: 1e-4, atol: 1e-5 }; // float32 against float64
 
