@@ -257,7 +257,10 @@ export const checks = [
             : undefined,
       });
       // d = 0: nothing to undo, w itself.
-      expectNumbers(integrate([2, -1, 3], []), [2, -1, 3], { call: "integrate([2, -1, 3], [])", hint: () => "an empty start (d = 0) returns w unchanged" });
+      expectNumbers(integrate([2, -1, 3], []), [2, -1, 3], {
+        call: "integrate([2, -1, 3], [])",
+        hint: () => "an empty start (d = 0) returns w unchanged",
+      });
     },
   }),
   defineCheck({

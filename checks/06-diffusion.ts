@@ -144,7 +144,9 @@ export const checks = [
         throw new CheckFailure(`${call} returned kind ${String(full.kind)} and T ${String(full.T)}; expected kind "linear" and T 5`);
       }
       expectArray(full.alphaBarsPrev, [1, 0.9, 0.72, 0.504, 0.3024], `${call}.alphaBarsPrev`, (got) =>
-        near(got, [0.9, 0.72, 0.504, 0.3024, 0.1512]) ? "alphaBarsPrev[i] is ᾱ_{t−1}, the product BEFORE this step's α: alphaBarsPrev[0] = 1" : undefined,
+        near(got, [0.9, 0.72, 0.504, 0.3024, 0.1512])
+          ? "alphaBarsPrev[i] is ᾱ_{t−1}, the product BEFORE this step's α: alphaBarsPrev[0] = 1"
+          : undefined,
       );
       expectArray(full.posteriorVariances, [0, 1 / 14, 21 / 124, 31 / 109, 436 / 1061], `${call}.posteriorVariances`, (got) =>
         near(got, [0.1, 0.2, 0.3, 0.4, 0.5]) ? "those are the betas: β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t" : undefined,
@@ -208,7 +210,7 @@ export const checks = [
       const eps3 = tf.tensor3d(epsv3);
       expectTensor(qSample(x03, 3, eps3, handSchedule()), want3, {
         call: "qSample(x0 [2, 1, 2], t = 3 (one number for the batch), eps [2, 1, 2], ᾱ = [0.9, 0.72, 0.504, 0.3024])",
-        hint: () => 'for one number t use ᾱ_t for every example (tf.fill([B], t, "int32")), and reshape ᾱ to [B, 1, 1] for x0 of rank 3',
+        hint: () => 'one number t means ᾱ_t for every example (tf.fill([B], t, "int32")); reshape ᾱ to [B, 1, 1] for x0 of rank 3',
       });
       tf.dispose([x03, eps3]);
     },

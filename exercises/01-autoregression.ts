@@ -69,7 +69,7 @@ export function difference(x: SeriesInput, d = 1): number[] {
  * @returns x, shape [T] (start first)
  */
 export function integrate(w: SeriesInput, start: ArrayLike<number>): number[] {
-  throw new Error("TODO 01.2: for d = 1 return [start[0], start[0] + w[0], start[0] + w[0] + w[1], …]; d = start.length levels in general");
+  throw new Error("TODO 01.2: for d = 1 return [start[0], start[0] + w[0], start[0] + w[0] + w[1], …]; d = start.length levels");
 }
 
 /**
