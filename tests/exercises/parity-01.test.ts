@@ -8,6 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { acf, difference, fitAR, forecast, integrate, simulate } from "../../lib/autoregression";
 import { selectBackend } from "../../lib/engine/backend";
 import { makeRng, randn, seed, unseed } from "../../lib/random";
+import type * as exercise from "../../exercises/01-autoregression";
 import * as solution from "../../solutions/01-autoregression";
 import { expectClose } from "../helpers/close";
 
@@ -42,6 +43,19 @@ afterEach(() => {
   unseed();
   expect(tf.memory().numTensors, "tensors leaked").toBe(before);
 });
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof difference, typeof solution.difference>,
+  Same<typeof difference, typeof exercise.difference>,
+  Same<typeof integrate, typeof solution.integrate>,
+  Same<typeof integrate, typeof exercise.integrate>,
+  Same<typeof acf, typeof solution.acf>,
+  Same<typeof acf, typeof exercise.acf>,
+] = [true, true, true, true, true, true];
 
 describe("stage 01: solutions = lib", () => {
   it("difference(x, d) = lib difference for d = 0..3, and on a tf.Tensor1D", () => {

@@ -10,6 +10,7 @@ import { causalMask, positionalEncoding, scaledDotProductAttention } from "../..
 import { selectBackend } from "../../lib/engine/backend";
 import { sampleFromLogits } from "../../lib/language-models";
 import { makeRng } from "../../lib/random";
+import type * as exercise from "../../exercises/03-attention";
 import * as solution from "../../solutions/03-attention";
 import { expectClose } from "../helpers/close";
 
@@ -26,6 +27,17 @@ beforeEach(() => {
 afterEach(() => {
   expect(tf.memory().numTensors, "tensors leaked").toBe(before);
 });
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof causalMask, typeof solution.causalMask>,
+  Same<typeof causalMask, typeof exercise.causalMask>,
+  Same<typeof positionalEncoding, typeof solution.positionalEncoding>,
+  Same<typeof positionalEncoding, typeof exercise.positionalEncoding>,
+] = [true, true, true, true];
 
 describe("stage 03: solutions = lib", () => {
   it("attention(q, k, v, mask?) = scaledDotProductAttention, rank 2 to 4, with and without the causal mask", () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
 import { bernoulliLogLik, createVAE, elbo, gaussianKL, reparameterize } from "../../lib/vae";
+import type * as exercise from "../../exercises/04-vae";
 import * as solution from "../../solutions/04-vae";
 import { expectClose } from "../helpers/close";
 
@@ -32,6 +33,19 @@ function encoderOutputs(B: number, Z: number, s: number): { zMean: tf.Tensor2D; 
     zLogVar: tf.randomUniform([B, Z], -3, 2, "float32", s + 1) as tf.Tensor2D,
   };
 }
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof reparameterize, typeof solution.reparameterize>,
+  Same<typeof reparameterize, typeof exercise.reparameterize>,
+  Same<typeof gaussianKL, typeof solution.gaussianKL>,
+  Same<typeof gaussianKL, typeof exercise.gaussianKL>,
+  Same<typeof bernoulliLogLik, typeof solution.bernoulliLogLik>,
+  Same<typeof bernoulliLogLik, typeof exercise.bernoulliLogLik>,
+] = [true, true, true, true, true, true];
 
 describe("stage 04: solutions = lib", () => {
   it("reparameterize(zMean, zLogVar, eps) = lib's, and without eps the same seeded draws", () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEpsMLP, linearSchedule, pSample, qSample } from "../../lib/diffusion";
 import { selectBackend } from "../../lib/engine/backend";
 import { seed, unseed } from "../../lib/random";
+import type * as exercise from "../../exercises/06-diffusion";
 import * as solution from "../../solutions/06-diffusion";
 import { expectClose } from "../helpers/close";
 
@@ -25,6 +26,17 @@ afterEach(() => {
   unseed();
   expect(tf.memory().numTensors, "tensors leaked").toBe(before);
 });
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof linearSchedule, typeof solution.linearSchedule>,
+  Same<typeof linearSchedule, typeof exercise.linearSchedule>,
+  Same<typeof qSample, typeof solution.qSample>,
+  Same<typeof qSample, typeof exercise.qSample>,
+] = [true, true, true, true];
 
 describe("stage 06: solutions = lib", () => {
   it("linearSchedule(T, betaStart, betaEnd) = lib's Schedule, field by field, defaults included", () => {

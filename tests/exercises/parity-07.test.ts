@@ -7,6 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { guidedEps } from "../../lib/conditional";
 import { selectBackend } from "../../lib/engine/backend";
 import { featureStats, fid, frechetDistance, kid } from "../../lib/metrics";
+import type * as exercise from "../../exercises/07-conditional";
 import * as solution from "../../solutions/07-conditional";
 import { expectClose } from "../helpers/close";
 
@@ -21,6 +22,19 @@ beforeEach(() => {
 afterEach(() => {
   expect(tf.memory().numTensors, "tensors leaked").toBe(before);
 });
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof guidedEps, typeof solution.guidedEps>,
+  Same<typeof guidedEps, typeof exercise.guidedEps>,
+  Same<typeof frechetDistance, typeof solution.frechetDistance>,
+  Same<typeof frechetDistance, typeof exercise.frechetDistance>,
+  Same<typeof kid, typeof solution.kid>,
+  Same<typeof kid, typeof exercise.kid>,
+] = [true, true, true, true, true, true];
 
 describe("stage 07: solutions = lib", () => {
   it("guidedEps(epsCond, epsUncond, w) = lib's for w = 0, 1, 3, −0.5", () => {
