@@ -20,6 +20,8 @@ import {
   formatNumber,
   formatValues,
 } from "../lib/checker/define";
+import * as tf from "@tensorflow/tfjs";
+import type { SeriesInput } from "../lib/autoregression";
 
 type Numbers = number[];
 type ARParams = { intercept: number; phi: number[] };
@@ -152,8 +154,8 @@ export const checks = [
   defineCheck({
     id: "01.1",
     name: "difference",
-    title: "first difference: w_t = x_{t+1} − x_t",
-    run(difference: (x: number[]) => number[]) {
+    title: "first difference: w_t = x_{t+1} − x_t, taken d times",
+    run(difference: (x: SeriesInput, d?: number) => number[]) {
       // x = [1, 4, 9, 16, 25] (squares): steps 4−1 = 3, 9−4 = 5, 16−9 = 7, 25−16 = 9.
       const x1 = [1, 4, 9, 16, 25];
       const w1 = [3, 5, 7, 9];
@@ -162,26 +164,56 @@ export const checks = [
       const x2 = [2, -1, 3];
       const w2 = [-3, 4];
       expectNumbers(difference(x2), w2, { call: "difference([2, -1, 3])", whyNaN: INDEX_NAN, hint: differenceHint(x2, w2) });
+      // d = 2 on the squares: the differences 3, 5, 7, 9 differenced again are 2, 2, 2.
+      expectNumbers(difference(x1, 2), [2, 2, 2], {
+        call: "difference([1, 4, 9, 16, 25], 2)", whyNaN: INDEX_NAN,
+        hint: (got) => (allClose(got, w1) ? "that is one difference: with d = 2, difference the result again" : undefined),
+      });
+      // d = 0 differences nothing: x itself.
+      expectNumbers(difference(x2, 0), x2, { call: "difference([2, -1, 3], 0)", whyNaN: INDEX_NAN, hint: () => "d = 0 returns x unchanged" });
+      // The series may be a tf.Tensor1D (lib's SeriesInput): [2, −1, 3] as a tensor gives [−3, 4] again.
+      const x2t = tf.tensor1d(x2);
+      let wt: number[];
+      try {
+        wt = difference(x2t);
+      } finally {
+        x2t.dispose();
+      }
+      expectNumbers(wt, w2, { call: "difference(tf.tensor1d([2, -1, 3]))", whyNaN: INDEX_NAN, hint: () => 'read x with the given toNumbers(x, "x") first' });
     },
   }),
   defineCheck({
     id: "01.2",
     name: "integrate",
     title: "undo the difference from a start value",
-    run(integrate: (w: number[], start: number) => number[]) {
+    run(integrate: (w: SeriesInput, start: ArrayLike<number>) => number[]) {
       // w = [3, 5, 7, 9] from x_0 = 1: 1, 1+3 = 4, 4+5 = 9, 9+7 = 16, 16+9 = 25.
       const w1 = [3, 5, 7, 9];
       const x1 = [1, 4, 9, 16, 25];
-      expectNumbers(integrate(w1, 1), x1, { call: "integrate([3, 5, 7, 9], 1)", whyNaN: INDEX_NAN, hint: integrateHint(w1, 1, x1) });
+      expectNumbers(integrate(w1, [1]), x1, { call: "integrate([3, 5, 7, 9], [1])", whyNaN: INDEX_NAN, hint: integrateHint(w1, 1, x1) });
       // w = [−3, 4] from x_0 = 2: 2, 2−3 = −1, −1+4 = 3.
       const w2 = [-3, 4];
       const x2 = [2, -1, 3];
-      expectNumbers(integrate(w2, 2), x2, { call: "integrate([-3, 4], 2)", whyNaN: INDEX_NAN, hint: integrateHint(w2, 2, x2) });
+      expectNumbers(integrate(w2, [2]), x2, { call: "integrate([-3, 4], [2])", whyNaN: INDEX_NAN, hint: integrateHint(w2, 2, x2) });
       // A forecast of CO2 differences continues from the LAST observed level, here 400:
       // 400, 400.5, 400.5−0.25 = 400.25.
       const w3 = [0.5, -0.25];
       const x3 = [400, 400.5, 400.25];
-      expectNumbers(integrate(w3, 400), x3, { call: "integrate([0.5, -0.25], 400)", whyNaN: INDEX_NAN, hint: integrateHint(w3, 400, x3) });
+      expectNumbers(integrate(w3, [400]), x3, { call: "integrate([0.5, -0.25], [400])", whyNaN: INDEX_NAN, hint: integrateHint(w3, 400, x3) });
+      // d = 2: w = [2, 2, 2] (the squares differenced twice) with start = [1, 4], the first two squares.
+      // Level 1 starts at 4 − 1 = 3: 3, 5, 7, 9; level 0 starts at 1: 1, 4, 9, 16, 25.
+      expectNumbers(integrate([2, 2, 2], [1, 4]), [1, 4, 9, 16, 25], {
+        call: "integrate([2, 2, 2], [1, 4])", whyNaN: INDEX_NAN,
+        hint: (got) =>
+          got.length === 4
+            ? "start holds d = 2 values, so integrate twice: first from difference(start, 1)[0] = 3, then from start[0] = 1"
+            : undefined,
+      });
+      // d = 0: nothing to undo, w itself.
+      expectNumbers(integrate([2, -1, 3], []), [2, -1, 3], {
+        call: "integrate([2, -1, 3], [])", whyNaN: INDEX_NAN,
+        hint: () => "an empty start (d = 0) returns w unchanged",
+      });
     },
   }),
   defineCheck({

@@ -18,7 +18,7 @@ export const checks = [
     id: "04.1",
     name: "reparameterize",
     title: "the reparameterisation trick: z = μ + exp(½ log σ²)·ε",
-    run(reparameterize: (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps: tf.Tensor2D) => tf.Tensor2D) {
+    run(reparameterize: (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps?: tf.Tensor2D) => tf.Tensor2D) {
       // B = 3, Z = 2. log σ² = [[ln 4, 0], [ln ¼, ln 9], [0, ln 4]] → σ = [[2, 1], [½, 3], [1, 2]].
       const zMean = tf.tensor2d([[1, -2], [0, 0.5], [-1, 3]]);
       const zLogVar = tf.tensor2d([[LN4, 0], [LN_QUARTER, LN9], [0, LN4]]);
@@ -40,6 +40,35 @@ export const checks = [
         },
       });
       tf.dispose([zMean, zLogVar, eps]);
+      // Without eps, ε is fresh N(0, I) noise: with μ = 0 and σ = [2, 1] the N = 4000 draws of each
+      // column have mean ≈ 0 and standard deviation ≈ σ. The sample mean's standard error is
+      // σ/√N ≤ 0.032 and the sample std's σ/√(2N) ≤ 0.023, so the tolerances below are > 5 of them.
+      const N = 4000;
+      const mean0 = tf.zeros([N, 2]) as tf.Tensor2D;
+      const logVar0 = tf.tile(tf.tensor2d([[LN4, 0]]), [N, 1]) as tf.Tensor2D;
+      const call = "reparameterize(zMean = 0 [4000, 2], zLogVar = [ln 4, 0] per row) with no eps";
+      const z = reparameterize(mean0, logVar0);
+      tf.dispose([mean0, logVar0]);
+      if (!(z instanceof tf.Tensor)) throw new CheckFailure(`${call} returned ${typeof z}; expected a tf.Tensor of shape [4000, 2]`);
+      const shape = z.shape;
+      const values = z.dataSync();
+      z.dispose();
+      if (shape.length !== 2 || shape[0] !== N || shape[1] !== 2) {
+        throw new CheckFailure(`${call} has shape [${shape.join(", ")}]; expected [4000, 2]`, "shape");
+      }
+      for (const [d, sigma] of [[0, 2], [1, 1]]) {
+        const col = Array.from({ length: N }, (_, i) => values[i * 2 + d]);
+        const m = col.reduce((a, b) => a + b, 0) / N;
+        const sd = Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / N);
+        if (!(Math.abs(m) < 0.2 && Math.abs(sd - sigma) < 0.15)) {
+          const hint =
+            sd < 1e-6
+              ? "every draw is zMean: when eps is not given, draw it with tf.randomNormal(zMean.shape)"
+              : "when eps is not given it must be standard normal, N(0, 1): tf.randomNormal(zMean.shape)";
+          const got = `column ${d} has mean ${formatNumber(m)} and std ${formatNumber(sd)}`;
+          throw new CheckFailure(`${call}: ${got}; expected ≈ 0 and ≈ ${sigma}. Hint: ${hint}`);
+        }
+      }
     },
   }),
   defineCheck({

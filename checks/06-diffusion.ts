@@ -4,7 +4,8 @@
  * schedule (tests/reference/diffusion_reference.py); nothing here calls the solution or lib/.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, close, defineCheck, expectArray, expectTensor, formatNumber } from "../lib/checker/define";
+import { CheckFailure, allClose, close, defineCheck, expectArray, expectTensor, formatNumber, formatValues } from "../lib/checker/define";
+import type { EpsTheta, Schedule as LibSchedule } from "../lib/diffusion";
 
 type Schedule = { betas: number[]; alphas: number[]; alphaBars: number[] };
 
@@ -36,6 +37,23 @@ function alphaBarHint(alphas: number[]): (got: number[]) => string | undefined {
     if (allClose(got.slice(0, -1), late.slice(0, -1), MATCH)) return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
     if (allClose(got, alphas, MATCH)) return "those are the alphas: ᾱ_t is the running product α_1·α_2·…·α_t";
     return undefined;
+  };
+}
+
+/**
+ * The T = 4 schedule with β = 0.1, 0.2, 0.3, 0.4 as lib's `Schedule`, worked out by hand:
+ * α = 0.9, 0.8, 0.7, 0.6; ᾱ = 0.9, 0.72, 0.504, 0.3024; ᾱ_{t−1} = 1, 0.9, 0.72, 0.504;
+ * β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t = 0, 0.1/0.28·0.2 = 1/14, 0.28/0.496·0.3 = 21/124, 0.496/0.6976·0.4 = 31/109.
+ */
+function handSchedule(): LibSchedule {
+  return {
+    kind: "linear",
+    T: 4,
+    betas: Float64Array.from([0.1, 0.2, 0.3, 0.4]),
+    alphas: Float64Array.from([0.9, 0.8, 0.7, 0.6]),
+    alphaBars: Float64Array.from([0.9, 0.72, 0.504, 0.3024]),
+    alphaBarsPrev: Float64Array.from([1, 0.9, 0.72, 0.504]),
+    posteriorVariances: Float64Array.from([0, 1 / 14, 21 / 124, 31 / 109]),
   };
 }
 
@@ -82,27 +100,43 @@ export const checks = [
     id: "06.1",
     name: "linearSchedule",
     title: "the linear schedule: β rising, α = 1 − β, ᾱ = running product",
-    run(linearSchedule: (T: number, betaStart: number, betaEnd: number) => Schedule) {
+    run(linearSchedule: (T?: number, betaStart?: number, betaEnd?: number) => LibSchedule) {
       // T = 5 from 0.1 to 0.5: β = 0.1, 0.2, 0.3, 0.4, 0.5 (step (0.5 − 0.1)/4 = 0.1);
       // α = 0.9, 0.8, 0.7, 0.6, 0.5; ᾱ = 0.9, 0.9·0.8 = 0.72, 0.72·0.7 = 0.504, 0.504·0.6 = 0.3024,
       // 0.3024·0.5 = 0.1512.
       const call = "linearSchedule(5, 0.1, 0.5)";
-      const s = scheduleParts(linearSchedule(5, 0.1, 0.5), call);
-      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, {
-        hint: (got) => {
-          if (allClose(got, [0.5, 0.4, 0.3, 0.2, 0.1], MATCH)) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
-          if (allClose(got, [0.1, 0.18, 0.26, 0.34, 0.42], MATCH)) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
-          return undefined;
-        },
-      });
+      const full = linearSchedule(5, 0.1, 0.5);
+      const s = scheduleParts(full, call);
+      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, { hint: (got) => {
+        if (allClose(got, [0.5, 0.4, 0.3, 0.2, 0.1], MATCH)) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
+        if (allClose(got, [0.1, 0.18, 0.26, 0.34, 0.42], MATCH)) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
+        return undefined;
+      } });
       expectArray(s.alphas, [0.9, 0.8, 0.7, 0.6, 0.5], `${call}.alphas`, {
         hint: (got) => (allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "α_t = 1 − β_t" : undefined),
       });
       expectArray(s.alphaBars, [0.9, 0.72, 0.504, 0.3024, 0.1512], `${call}.alphaBars`, { hint: alphaBarHint([0.9, 0.8, 0.7, 0.6, 0.5]) });
+      // The rest of lib's Schedule: ᾱ_{t−1} = 1, 0.9, 0.72, 0.504, 0.3024 (ᾱ_0 = 1), and
+      // β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t = 0, 0.1/0.28·0.2 = 1/14, 0.28/0.496·0.3 = 21/124,
+      // 0.496/0.6976·0.4 = 31/109, 0.6976/0.8488·0.5 = 436/1061.
+      if (full.kind !== "linear" || full.T !== 5) {
+        throw new CheckFailure(`${call} returned kind ${String(full.kind)} and T ${String(full.T)}; expected kind "linear" and T 5`);
+      }
+      expectArray(full.alphaBarsPrev, [1, 0.9, 0.72, 0.504, 0.3024], `${call}.alphaBarsPrev`, { hint: (got) =>
+        allClose(got, [0.9, 0.72, 0.504, 0.3024, 0.1512], MATCH)
+          ? "alphaBarsPrev[i] is ᾱ_{t−1}, the product BEFORE this step's α: alphaBarsPrev[0] = 1"
+          : undefined,
+      });
+      expectArray(full.posteriorVariances, [0, 1 / 14, 21 / 124, 31 / 109, 436 / 1061], `${call}.posteriorVariances`, { hint: (got) =>
+        allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "those are the betas: β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t" : undefined,
+      });
       // The paper's schedule (T = 1000, β from 1e-4 to 0.02), PyTorch float64:
       // ᾱ at t = 1, 10, 100, 250, 500, 750, 1000 (indices t − 1); Σβ = 1000·(1e-4 + 0.02)/2 = 10.05.
       const call2 = "linearSchedule(1000, 1e-4, 0.02)";
       const p = scheduleParts(linearSchedule(1000, 1e-4, 0.02), call2);
+      // The defaults are the paper's: linearSchedule() is linearSchedule(1000, 1e-4, 0.02).
+      const byDefault = scheduleParts(linearSchedule(), "linearSchedule()");
+      expectArray(byDefault.betas, Array.from(p.betas), "linearSchedule().betas (the defaults T = 1000, betaStart = 1e-4, betaEnd = 0.02)");
       const idx = [0, 9, 99, 249, 499, 749, 999];
       if (p.alphaBars.length !== 1000) throw new CheckFailure(`${call2}.alphaBars has ${p.alphaBars.length} numbers; expected 1000`, "shape");
       const sum = Array.from(p.betas).reduce((a, b) => a + b, 0);
@@ -119,7 +153,7 @@ export const checks = [
     id: "06.2",
     name: "qSample",
     title: "noise x_0 to step t in one jump: √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε",
-    run(qSample: (x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: { alphaBars: number[] }) => tf.Tensor2D) {
+    run(qSample: (x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, schedule: LibSchedule) => tf.Tensor) {
       // ᾱ = 0.9, 0.72, 0.504, 0.3024 (β = 0.1, 0.2, 0.3, 0.4); each row has its own t.
       const alphaBars = [0.9, 0.72, 0.504, 0.3024];
       const x0v = [[1, 2], [-1, 0.5], [0.2, -0.4]];
@@ -132,7 +166,7 @@ export const checks = [
       const x0 = tf.tensor2d(x0v);
       const t = tf.tensor1d(tv, "int32");
       const eps = tf.tensor2d(epsv);
-      expectTensor(qSample(x0, t, eps, { alphaBars }), want, {
+      expectTensor(qSample(x0, t, eps, handSchedule()), want, {
         call: "qSample(x0 [3, 2], t = [0, 2, 1], eps [3, 2], ᾱ = [0.9, 0.72, 0.504, 0.3024])",
         hint: (got) => {
           const flat = (m: number[][]) => m.flat();
@@ -145,20 +179,26 @@ export const checks = [
         },
       });
       tf.dispose([x0, t, eps]);
+      // One number t for the whole batch, on x0 of rank 3 ([B, h, w] = [2, 1, 2]): t = 3 ↔ ᾱ_4 = 0.3024,
+      // so x_t = √0.3024·x_0 + √0.6976·ε, e.g. √0.3024·1 + √0.6976·0.5 = 0.54991 + 0.41761 = 0.96752.
+      const x0v3 = [[[1, 2]], [[-1, 0.5]]];
+      const epsv3 = [[[0.5, -0.5]], [[1, 1]]];
+      const want3 = x0v3.map((r, b) => r.map((c, h) => c.map((x, w) => Math.sqrt(0.3024) * x + Math.sqrt(1 - 0.3024) * epsv3[b][h][w])));
+      const x03 = tf.tensor3d(x0v3);
+      const eps3 = tf.tensor3d(epsv3);
+      expectTensor(qSample(x03, 3, eps3, handSchedule()), want3, {
+        call: "qSample(x0 [2, 1, 2], t = 3 (one number for the batch), eps [2, 1, 2], ᾱ = [0.9, 0.72, 0.504, 0.3024])",
+        hint: () => 'one number t means ᾱ_t for every example (tf.fill([B], t, "int32")); reshape ᾱ to [B, 1, 1] for x0 of rank 3',
+      });
+      tf.dispose([x03, eps3]);
     },
   }),
   defineCheck({
     id: "06.3",
-    name: "pSample",
+    name: "pSampleWithNoise",
     title: "one reverse step x_t → x_{t−1} (no noise at t = 0)",
     run(
-      pSample: (
-        epsTheta: (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D,
-        xt: tf.Tensor2D,
-        t: number,
-        schedule: Schedule,
-        z: tf.Tensor2D,
-      ) => tf.Tensor2D,
+      pSampleWithNoise: (epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: LibSchedule, z: tf.Tensor2D) => tf.Tensor2D,
     ) {
       // β = 0.1, 0.2, 0.3, 0.4; α = 1 − β; ᾱ = 0.9, 0.72, 0.504, 0.3024. ε̂ = 0.5·x_t + 0.1·t.
       // E.g. t = 2, x = 1: ε̂ = 0.7, mean = (1 − 0.3/√0.496·0.7)/√0.7 = 0.83883, + √0.3·0.3 → 1.00315.
@@ -178,8 +218,8 @@ export const checks = [
           if (is({ tPlusOne: true })) return "epsTheta got t + 1: pass the index t itself, as the network was trained with";
           return undefined;
         };
-        expectTensor(pSample(epsTheta, xt, t, s, z), reverseStep(xv, zv, t, s), {
-          call: `pSample(ε̂ = 0.5·x + 0.1·t, xt [2, 2], t = ${t}, T = 4 schedule, z [2, 2])`,
+        expectTensor(pSampleWithNoise(epsTheta, xt, t, handSchedule(), z), reverseStep(xv, zv, t, s), {
+          call: `pSampleWithNoise(ε̂ = 0.5·x + 0.1·t, xt [2, 2], t = ${t}, T = 4 schedule, z [2, 2])`,
           hint,
         });
       }

@@ -4,14 +4,18 @@
  * `npm run check -- 01` (or `await checkExercises("01")` in the notebook).
  *
  * Plain number arrays in and out, as in lib/autoregression.ts (which has the library versions:
- * `difference`, `integrate`, `acf`, `fitAR`, `forecast`, `simulate`).
+ * `difference`, `integrate` and `acf` with the same signatures, and `fitAR`, `forecast`,
+ * `simulate`). A series may also be given as a tf.Tensor1D (lib's `SeriesInput`): the given
+ * `toNumbers` below reads either kind into a plain array.
  *
  * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
  * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
  *
  * Shapes: T series length, p AR order, n values drawn.
  */
+import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertInt } from "../lib/assert";
+import type { SeriesInput } from "../lib/autoregression";
 import { solveLinearSystem } from "../lib/numerics";
 
 /** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
@@ -22,37 +26,51 @@ export interface ARParams {
   phi: number[];
 }
 
-/**
- * 01.1 The first difference: how much the series moved at each step.
- *
- *   w_t = x_{t+1} − x_t,   t = 0..T−2
- *
- * Hint: a loop over t = 0..T−2 pushing x[t + 1] − x[t]; check the input first with
- * `assertFinite(x, "x")` and throw a clear error when x has fewer than 2 values.
- *
- * @param x shape [T], T ≥ 2
- * @returns w, shape [T − 1]
- */
-export function difference(x: number[]): number[] {
-  throw new Error("TODO 01.1: return w with w[t] = x[t + 1] − x[t], one value shorter than x");
+/** Given (not an exercise): a series as a plain array of numbers (a tf.Tensor1D is read back), checked finite. */
+function toNumbers(x: SeriesInput, name: string): number[] {
+  const values = x instanceof tf.Tensor ? Array.from(x.dataSync()) : Array.from(x);
+  assertFinite(values, name);
+  return values;
 }
 
 /**
- * 01.2 Undoes `difference`: rebuilds the series from its differences and its first value.
+ * 01.1 The first difference: how much the series moved at each step, taken d times.
  *
- *   x_0 = start,   x_{t+1} = x_t + w_t
+ *   w_t = x_{t+1} − x_t,   t = 0..T−2           (d = 1)
  *
- * so integrate(difference(x), x[0]) gives x back.
+ * d = 2 differences w again (the change of the change), d = 0 returns x itself.
  *
- * Hint: start the output with `start` itself, then keep adding the next difference to the last
- * value. The result is one value LONGER than w.
+ * Hint: read x with `toNumbers(x, "x")` and check d with `assertInt(d, "d", 0, T − 1)`; then d times,
+ * a loop over t = 0..T−2 pushing w[t + 1] − w[t] makes the next, one value shorter, array.
  *
- * @param w shape [T − 1]
- * @param start x_0, the value the series starts from
+ * @param x shape [T]
+ * @param d number of differences, an integer in [0, T − 1] (default 1)
+ * @returns w, shape [T − d]
+ */
+export function difference(x: SeriesInput, d = 1): number[] {
+  throw new Error("TODO 01.1: return w with w[t] = x[t + 1] − x[t], one value shorter than x, and repeat that d times");
+}
+
+/**
+ * 01.2 Undoes `difference`: rebuilds the series from its d-times differences and its first d
+ * values (d = start.length). For d = 1:
+ *
+ *   x_0 = start[0],   x_{t+1} = x_t + w_t
+ *
+ * so integrate(difference(x), [x[0]]) gives x back, and integrate(difference(x, d), x.slice(0, d))
+ * too: level by level, from the d-times differenced series up to x, each level's first value
+ * being difference(start, k)[0] for level k.
+ *
+ * Hint: for d = 1, start the output with start[0], then keep adding the next difference to the
+ * last value: the result is one value LONGER than w. For d values, do that d times, for
+ * k = d − 1 down to 0, each time starting from difference(start, k)[0]. Read w with `toNumbers`.
+ *
+ * @param w shape [T − d], the d-times differenced series
+ * @param start shape [d], the first d values of x (for d = 1: [x_0], the value the series starts from)
  * @returns x, shape [T] (start first)
  */
-export function integrate(w: number[], start: number): number[] {
-  throw new Error("TODO 01.2: return [start, start + w[0], start + w[0] + w[1], …]");
+export function integrate(w: SeriesInput, start: ArrayLike<number>): number[] {
+  throw new Error("TODO 01.2: for d = 1 return [start[0], start[0] + w[0], start[0] + w[0] + w[1], …]; d = start.length levels");
 }
 
 /**
@@ -62,14 +80,14 @@ export function integrate(w: number[], start: number): number[] {
  *   gamma_k = (1/T) Σ_{t=k}^{T−1} (x_t − x̄)(x_{t−k} − x̄)    (divide by T at every lag)
  *   rho_k = gamma_k / gamma_0                                  (so rho_0 = 1)
  *
- * Hint: subtract the mean once, then for each lag k sum z[t]·z[t − k] over t = k..T−1 and divide
+ * Hint: read x with `toNumbers(x, "x")`, subtract the mean once, then for each lag k sum z[t]·z[t − k] over t = k..T−1 and divide
  * by T (not T − k); finally divide every gamma_k by gamma_0.
  *
  * @param x shape [T], not constant
  * @param nlags an integer in [0, T − 1]
  * @returns shape [nlags + 1]
  */
-export function acf(x: number[], nlags: number): number[] {
+export function acf(x: SeriesInput, nlags: number): number[] {
   throw new Error("TODO 01.3: return [rho_0 = 1, rho_1, …, rho_nlags] with the denominator-T autocovariances");
 }
 

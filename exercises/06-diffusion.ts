@@ -2,13 +2,15 @@
  * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn").
  * Replace each `throw new Error("TODO ...")` with your code, then run `npm run check -- 06`
  * (or `await checkExercises("06")` in the notebook). The library's versions (lib/diffusion.ts:
- * linearSchedule, qSample, pSample) do the same with more checks and options.
+ * linearSchedule and qSample with the same signatures, pSample with an options object where
+ * pSampleWithNoise takes z) do the same with more checks and options.
  *
  * Timesteps: the paper counts t = 1..T; arrays are indexed i = 0..T−1 with i ↔ t = i + 1.
  * Shapes: B batch, D data features.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
+import type { EpsTheta, Schedule } from "../lib/diffusion";
 
 /**
  * 06.1 The linear noise schedule of Ho et al. (2020) and the quantities derived from it:
@@ -16,16 +18,25 @@ import { assertShape } from "../lib/assert";
  *   β_t = betaStart + (betaEnd − betaStart)·(t − 1)/(T − 1)     t = 1..T  (linear, rising)
  *   α_t = 1 − β_t
  *   ᾱ_t = α_1·α_2·…·α_t                                          (ᾱ_1 = α_1, not 1)
+ *   ᾱ_{t−1}                                                      (ᾱ_0 = 1: alphaBarsPrev[0] = 1)
+ *   β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t                        (the variance of q(x_{t−1} | x_t, x_0))
  *
- * Hint: one loop over i = 0..T−1 that keeps a running product. Plain arrays, no tensors.
+ * It returns lib's `Schedule` (lib/diffusion.ts), so lib's samplers can use your schedule.
  *
- * @param T number of steps (≥ 2)
- * @param betaStart β_1, e.g. 1e-4
- * @param betaEnd β_T, e.g. 0.02
- * @returns betas, alphas, alphaBars: plain arrays of length T, index i ↔ t = i + 1
+ * Hint: one loop over i = 0..T−1 that keeps a running product; fill `new Float64Array(T)`s.
+ * Take alphaBarsPrev[i] before multiplying the product by α, alphaBars[i] after.
+ *
+ * @param T number of steps (≥ 2; default 1000)
+ * @param betaStart β_1 (default 1e-4)
+ * @param betaEnd β_T (default 0.02)
+ * @returns { kind: "linear", T, betas, alphas, alphaBars, alphaBarsPrev, posteriorVariances }, each array
+ *   of length T, index i ↔ t = i + 1
  */
-export function linearSchedule(T: number, betaStart: number, betaEnd: number): { betas: number[]; alphas: number[]; alphaBars: number[] } {
-  throw new Error("TODO 06.1: betas rising linearly from betaStart to betaEnd, alphas = 1 − betas, alphaBars = the running product of the alphas");
+export function linearSchedule(T = 1000, betaStart = 1e-4, betaEnd = 0.02): Schedule {
+  throw new Error(
+    "TODO 06.1: betas rising linearly from betaStart to betaEnd, alphas = 1 − betas, alphaBars = the running product of the alphas, " +
+      "alphaBarsPrev and posteriorVariances",
+  );
 }
 
 /**
@@ -33,28 +44,30 @@ export function linearSchedule(T: number, betaStart: number, betaEnd: number): {
  *
  *   x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε
  *
- * Hint: `tf.gather(tf.tensor1d(Array.from(schedule.alphaBars)), t)` gives ᾱ per example, [B];
- * `.reshape([-1, 1])` makes it broadcast over D. Check shapes with `assertShape` and work
- * inside `tf.tidy`.
+ * Hint: when t is a number, make it a [B] tensor with `tf.fill([B], t, "int32")`;
+ * `tf.gather(tf.tensor1d(Array.from(schedule.alphaBars)), t)` gives ᾱ per example, [B];
+ * `.reshape([-1, 1, ...])` (one 1 per axis of x0 after the first) makes it broadcast over the
+ * rest of x0. Check shapes with `assertShape` and work inside `tf.tidy`.
  *
- * @param x0 clean data, shape [B, D]
- * @param t step indices, shape [B] int32 (index i ↔ t = i + 1)
- * @param eps the noise ε, shape [B, D]
+ * @param x0 clean data, shape [B, ...] (e.g. [B, D] or [B, h, w])
+ * @param t step indices, shape [B] int32, or one number for the whole batch (index i ↔ t = i + 1)
+ * @param eps the noise ε, shape of x0
  * @param schedule needs alphaBars, length T
- * @returns x_t, shape [B, D]
+ * @returns x_t, shape of x0
  */
-export function qSample(x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: { alphaBars: ArrayLike<number> }): tf.Tensor2D {
-  throw new Error("TODO 06.2: return √ᾱ_t·x0 + √(1 − ᾱ_t)·eps, with ᾱ_t gathered per example and reshaped to [B, 1]");
+export function qSample(x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, schedule: Schedule): tf.Tensor {
+  throw new Error("TODO 06.2: return √ᾱ_t·x0 + √(1 − ᾱ_t)·eps, with ᾱ_t gathered per example and reshaped to [B, 1, ...]");
 }
 
 /**
  * 06.3 One step of ancestral sampling, x_{t−1} ~ p_θ(x_{t−1} | x_t) (Ho et al. Algorithm 2),
- * with σ_t² = β_t:
+ * with σ_t² = β_t and the noise z given:
  *
  *   ε̂       = ε_θ(x_t, t)
  *   x_{t−1} = 1/√α_t · (x_t − β_t/√(1 − ᾱ_t) · ε̂) + σ_t · z      σ_t = √β_t
  *
  * At the last step (index t = 0, the paper's t = 1) there is no noise: return the mean.
+ * lib's `pSample(epsTheta, xt, t, schedule, { z })` is the same step with more options.
  *
  * Hint: the coefficients are plain numbers (schedule.betas[t], ...); only ε̂ and x are tensors.
  * `tf.fill([B], t, "int32")` makes the step tensor for epsTheta. Work inside `tf.tidy`.
@@ -66,12 +79,6 @@ export function qSample(x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, sched
  * @param z the fresh noise, shape [B, D] (not used at t = 0)
  * @returns x_{t−1}, shape [B, D]
  */
-export function pSample(
-  epsTheta: (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D,
-  xt: tf.Tensor2D,
-  t: number,
-  schedule: { betas: ArrayLike<number>; alphas: ArrayLike<number>; alphaBars: ArrayLike<number> },
-  z: tf.Tensor2D,
-): tf.Tensor2D {
+export function pSampleWithNoise(epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: Schedule, z: tf.Tensor2D): tf.Tensor2D {
   throw new Error("TODO 06.3: ε̂ = epsTheta(xt, t as a [B] int32 tensor); mean = (xt − β_t/√(1 − ᾱ_t)·ε̂)/√α_t; add √β_t·z unless t = 0");
 }

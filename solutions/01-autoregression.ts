@@ -3,14 +3,18 @@
  * "Exercises"). Completed versions; the learner writes them in exercises/01-autoregression.ts.
  *
  * Plain number arrays in and out, as in lib/autoregression.ts (which has the library versions:
- * `difference`, `integrate`, `acf`, `fitAR`, `forecast`, `simulate`).
+ * `difference`, `integrate` and `acf` with the same signatures, and `fitAR`, `forecast`,
+ * `simulate`). A series may also be given as a tf.Tensor1D (lib's `SeriesInput`): the given
+ * `toNumbers` below reads either kind into a plain array.
  *
  * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
  * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
  *
  * Shapes: T series length, p AR order, n values drawn.
  */
+import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertInt } from "../lib/assert";
+import type { SeriesInput } from "../lib/autoregression";
 import { solveLinearSystem } from "../lib/numerics";
 
 /** The parameters of an AR(p) (a fitted model from lib's `fitAR` has these fields too). */
@@ -21,37 +25,60 @@ export interface ARParams {
   phi: number[];
 }
 
+/** Given (not an exercise): a series as a plain array of numbers (a tf.Tensor1D is read back), checked finite. */
+function toNumbers(x: SeriesInput, name: string): number[] {
+  const values = x instanceof tf.Tensor ? Array.from(x.dataSync()) : Array.from(x);
+  assertFinite(values, name);
+  return values;
+}
+
 /**
- * 01.1 The first difference: how much the series moved at each step.
+ * 01.1 The first difference: how much the series moved at each step, taken d times.
  *
- *   w_t = x_{t+1} − x_t,   t = 0..T−2
+ *   w_t = x_{t+1} − x_t,   t = 0..T−2           (d = 1)
  *
- * @param x shape [T], T ≥ 2
- * @returns w, shape [T − 1]
+ * d = 2 differences w again (the change of the change), d = 0 returns x itself.
+ *
+ * @param x shape [T]
+ * @param d number of differences, an integer in [0, T − 1] (default 1)
+ * @returns w, shape [T − d]
  */
-export function difference(x: number[]): number[] {
-  assertFinite(x, "x");
-  if (x.length < 2) throw new Error(`x must have at least 2 values to difference, got ${x.length}`);
-  const w: number[] = [];
-  for (let t = 0; t + 1 < x.length; t++) w.push(x[t + 1] - x[t]);
+export function difference(x: SeriesInput, d = 1): number[] {
+  let w = toNumbers(x, "x");
+  assertInt(d, "d (the number of differences, at most T − 1)", 0, w.length - 1);
+  for (let k = 0; k < d; k++) {
+    const next: number[] = [];
+    for (let t = 0; t + 1 < w.length; t++) next.push(w[t + 1] - w[t]);
+    w = next;
+  }
   return w;
 }
 
 /**
- * 01.2 Undoes `difference`: rebuilds the series from its differences and its first value.
+ * 01.2 Undoes `difference`: rebuilds the series from its d-times differences and its first d
+ * values (d = start.length). For d = 1:
  *
- *   x_0 = start,   x_{t+1} = x_t + w_t
+ *   x_0 = start[0],   x_{t+1} = x_t + w_t
  *
- * so integrate(difference(x), x[0]) gives x back.
- * @param w shape [T − 1]
- * @param start x_0, the value the series starts from
+ * so integrate(difference(x), [x[0]]) gives x back, and integrate(difference(x, d), x.slice(0, d))
+ * too: level by level, from the d-times differenced series up to x, each level's first value
+ * being difference(start, k)[0] for level k.
+ * @param w shape [T − d], the d-times differenced series
+ * @param start shape [d], the first d values of x (for d = 1: [x_0], the value the series starts from)
  * @returns x, shape [T] (start first)
  */
-export function integrate(w: number[], start: number): number[] {
-  assertFinite(w, "w");
-  if (!Number.isFinite(start)) throw new Error(`start must be a finite number, got ${start}`);
-  const x = [start];
-  for (let t = 0; t < w.length; t++) x.push(x[t] + w[t]);
+export function integrate(w: SeriesInput, start: ArrayLike<number>): number[] {
+  let x = toNumbers(w, "w");
+  if (start === null || typeof start !== "object" || typeof start.length !== "number") {
+    throw new Error(`start must be an array of the first d values of x, got ${start === null ? "null" : typeof start}`);
+  }
+  const s = Array.from(start);
+  assertFinite(s, "start");
+  for (let k = s.length - 1; k >= 0; k--) {
+    const up = [difference(s, k)[0]]; // the first value of x differenced k times
+    for (let t = 0; t < x.length; t++) up.push(up[t] + x[t]);
+    x = up; // x differenced k times
+  }
   return x;
 }
 
@@ -66,12 +93,12 @@ export function integrate(w: number[], start: number): number[] {
  * @param nlags an integer in [0, T − 1]
  * @returns shape [nlags + 1]
  */
-export function acf(x: number[], nlags: number): number[] {
-  assertFinite(x, "x");
-  const T = x.length;
+export function acf(x: SeriesInput, nlags: number): number[] {
+  const values = toNumbers(x, "x");
+  const T = values.length;
   assertInt(nlags, "nlags", 0, T - 1);
-  const mean = x.reduce((s, v) => s + v, 0) / T;
-  const z = x.map((v) => v - mean);
+  const mean = values.reduce((s, v) => s + v, 0) / T;
+  const z = values.map((v) => v - mean);
   const gamma: number[] = [];
   for (let k = 0; k <= nlags; k++) {
     let s = 0;

@@ -16,21 +16,23 @@ import { bernoulliLogLik as libBernoulliLogLik, gaussianKL as libGaussianKL } fr
  *   σ = exp(½ · zLogVar)        (zLogVar is log σ², the log-variance, not σ² and not σ)
  *   z = zMean + σ · ε
  *
- * Hint: `tf.exp(tf.mul(0.5, zLogVar))`, then `tf.add(zMean, tf.mul(sigma, eps))`; check the three
- * shapes with `assertShape` and work inside `tf.tidy`.
+ * Hint: `tf.exp(tf.mul(0.5, zLogVar))`, then `tf.add(zMean, tf.mul(sigma, eps))`; when eps is not
+ * given, draw it with `tf.randomNormal(zMean.shape)`. Check the shapes with `assertShape` and work
+ * inside `tf.tidy`.
  *
  * @param zMean μ, shape [B, Z]
  * @param zLogVar log σ², shape [B, Z]
- * @param eps ε, shape [B, Z]
+ * @param eps ε, shape [B, Z] (default: fresh standard-normal noise, `tf.randomNormal(zMean.shape)`)
  * @returns z, shape [B, Z]
  */
-export function reparameterize(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor2D {
+export function reparameterize(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps?: tf.Tensor2D): tf.Tensor2D {
   assertShape(zMean, [null, null], "zMean", ["B", "Z"]);
   assertShape(zLogVar, zMean.shape, "zLogVar", ["B", "Z"]);
-  assertShape(eps, zMean.shape, "eps", ["B", "Z"]);
+  if (eps) assertShape(eps, zMean.shape, "eps", ["B", "Z"]);
   return tf.tidy(() => {
+    const e = eps ?? tf.randomNormal(zMean.shape); // [B, Z]
     const sigma = tf.exp(tf.mul(0.5, zLogVar)); // [B, Z]
-    return tf.add(zMean, tf.mul(sigma, eps)) as tf.Tensor2D; // [B, Z]
+    return tf.add(zMean, tf.mul(sigma, e)) as tf.Tensor2D; // [B, Z]
   });
 }
 

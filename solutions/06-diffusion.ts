@@ -1,14 +1,15 @@
 /**
  * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn").
  * Completed versions; the learner writes them in exercises/06-diffusion.ts. The library's
- * versions (lib/diffusion.ts: linearSchedule, qSample, pSample) do the same with more checks
- * and options.
+ * versions (lib/diffusion.ts: linearSchedule and qSample with the same signatures, pSample with
+ * an options object where pSampleWithNoise takes z) do the same with more checks and options.
  *
  * Timesteps: the paper counts t = 1..T; arrays are indexed i = 0..T−1 with i ↔ t = i + 1.
  * Shapes: B batch, D data features.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
+import type { EpsTheta, Schedule } from "../lib/diffusion";
 
 /**
  * 06.1 The linear noise schedule of Ho et al. (2020) and the quantities derived from it:
@@ -16,25 +17,33 @@ import { assertShape } from "../lib/assert";
  *   β_t = betaStart + (betaEnd − betaStart)·(t − 1)/(T − 1)     t = 1..T  (linear, rising)
  *   α_t = 1 − β_t
  *   ᾱ_t = α_1·α_2·…·α_t                                          (ᾱ_1 = α_1, not 1)
+ *   ᾱ_{t−1}                                                      (ᾱ_0 = 1: alphaBarsPrev[0] = 1)
+ *   β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t                        (the variance of q(x_{t−1} | x_t, x_0))
  *
- * @param T number of steps (≥ 2)
- * @param betaStart β_1, e.g. 1e-4
- * @param betaEnd β_T, e.g. 0.02
- * @returns betas, alphas, alphaBars: plain arrays of length T, index i ↔ t = i + 1
+ * It returns lib's `Schedule` (lib/diffusion.ts), so lib's samplers can use your schedule.
+ *
+ * @param T number of steps (≥ 2; default 1000)
+ * @param betaStart β_1 (default 1e-4)
+ * @param betaEnd β_T (default 0.02)
+ * @returns { kind: "linear", T, betas, alphas, alphaBars, alphaBarsPrev, posteriorVariances }, each array
+ *   of length T, index i ↔ t = i + 1
  */
-export function linearSchedule(T: number, betaStart: number, betaEnd: number): { betas: number[]; alphas: number[]; alphaBars: number[] } {
-  const betas: number[] = [];
-  const alphas: number[] = [];
-  const alphaBars: number[] = [];
+export function linearSchedule(T = 1000, betaStart = 1e-4, betaEnd = 0.02): Schedule {
+  const betas = new Float64Array(T);
+  const alphas = new Float64Array(T);
+  const alphaBars = new Float64Array(T);
+  const alphaBarsPrev = new Float64Array(T);
+  const posteriorVariances = new Float64Array(T);
   let prod = 1;
   for (let i = 0; i < T; i++) {
-    const beta = betaStart + ((betaEnd - betaStart) * i) / (T - 1);
-    betas.push(beta);
-    alphas.push(1 - beta);
-    prod *= 1 - beta;
-    alphaBars.push(prod);
+    betas[i] = betaStart + ((betaEnd - betaStart) * i) / (T - 1);
+    alphas[i] = 1 - betas[i];
+    alphaBarsPrev[i] = prod;
+    prod *= alphas[i];
+    alphaBars[i] = prod;
+    posteriorVariances[i] = ((1 - alphaBarsPrev[i]) / (1 - alphaBars[i])) * betas[i];
   }
-  return { betas, alphas, alphaBars };
+  return { kind: "linear", T, betas, alphas, alphaBars, alphaBarsPrev, posteriorVariances };
 }
 
 /**
@@ -42,30 +51,33 @@ export function linearSchedule(T: number, betaStart: number, betaEnd: number): {
  *
  *   x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε
  *
- * @param x0 clean data, shape [B, D]
- * @param t step indices, shape [B] int32 (index i ↔ t = i + 1)
- * @param eps the noise ε, shape [B, D]
+ * @param x0 clean data, shape [B, ...] (e.g. [B, D] or [B, h, w])
+ * @param t step indices, shape [B] int32, or one number for the whole batch (index i ↔ t = i + 1)
+ * @param eps the noise ε, shape of x0
  * @param schedule needs alphaBars, length T
- * @returns x_t, shape [B, D]
+ * @returns x_t, shape of x0
  */
-export function qSample(x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: { alphaBars: ArrayLike<number> }): tf.Tensor2D {
-  assertShape(x0, [null, null], "x0", ["B", "D"]);
-  assertShape(t, [x0.shape[0]], "t", ["B"]);
-  assertShape(eps, x0.shape, "eps", ["B", "D"]);
+export function qSample(x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, schedule: Schedule): tf.Tensor {
+  const B = x0.shape[0];
+  assertShape(eps, x0.shape, "eps (the same shape as x0)");
+  if (typeof t !== "number") assertShape(t, [B], "t", ["B"]);
   return tf.tidy(() => {
-    const alphaBar = tf.gather(tf.tensor1d(Array.from(schedule.alphaBars)), t).reshape([-1, 1]); // [B, 1]
-    return alphaBar.sqrt().mul(x0).add(tf.sub(1, alphaBar).sqrt().mul(eps)) as tf.Tensor2D; // [B, D]
+    const steps = typeof t === "number" ? (tf.fill([B], t, "int32") as tf.Tensor1D) : t; // [B]
+    const perExample = [-1, ...new Array<number>(x0.rank - 1).fill(1)]; // [B, 1, ...]
+    const alphaBar = tf.gather(tf.tensor1d(Array.from(schedule.alphaBars)), steps).reshape(perExample); // [B, 1, ...]
+    return alphaBar.sqrt().mul(x0).add(tf.sub(1, alphaBar).sqrt().mul(eps)); // shape of x0
   });
 }
 
 /**
  * 06.3 One step of ancestral sampling, x_{t−1} ~ p_θ(x_{t−1} | x_t) (Ho et al. Algorithm 2),
- * with σ_t² = β_t:
+ * with σ_t² = β_t and the noise z given:
  *
  *   ε̂       = ε_θ(x_t, t)
  *   x_{t−1} = 1/√α_t · (x_t − β_t/√(1 − ᾱ_t) · ε̂) + σ_t · z      σ_t = √β_t
  *
  * At the last step (index t = 0, the paper's t = 1) there is no noise: return the mean.
+ * lib's `pSample(epsTheta, xt, t, schedule, { z })` is the same step with more options.
  *
  * @param epsTheta the noise predictor: (x_t [B, D], t [B] int32) → ε̂ [B, D]
  * @param xt shape [B, D]
@@ -74,13 +86,7 @@ export function qSample(x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, sched
  * @param z the fresh noise, shape [B, D] (not used at t = 0)
  * @returns x_{t−1}, shape [B, D]
  */
-export function pSample(
-  epsTheta: (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D,
-  xt: tf.Tensor2D,
-  t: number,
-  schedule: { betas: ArrayLike<number>; alphas: ArrayLike<number>; alphaBars: ArrayLike<number> },
-  z: tf.Tensor2D,
-): tf.Tensor2D {
+export function pSampleWithNoise(epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: Schedule, z: tf.Tensor2D): tf.Tensor2D {
   assertShape(xt, [null, null], "xt", ["B", "D"]);
   assertShape(z, xt.shape, "z", ["B", "D"]);
   const beta = schedule.betas[t];

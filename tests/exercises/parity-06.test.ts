@@ -1,0 +1,82 @@
+// Parity, stage 06: each solution in solutions/06-diffusion.ts against its lib counterpart
+// (lib/diffusion.ts) on seeded inputs, so the two independent versions cannot drift apart.
+// Same names, same signatures: linearSchedule, qSample. Different name: pSampleWithNoise(…, z)
+// ↔ pSample(…, { z }) (lib's default variance "beta" and no clipping, exactly Algorithm 2).
+import * as tf from "@tensorflow/tfjs";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createEpsMLP, linearSchedule, pSample, qSample } from "../../lib/diffusion";
+import { selectBackend } from "../../lib/engine/backend";
+import { seed, unseed } from "../../lib/random";
+import type * as exercise from "../../exercises/06-diffusion";
+import * as solution from "../../solutions/06-diffusion";
+import { expectClose } from "../helpers/close";
+
+const TOL = { rtol: 1e-5, atol: 1e-5 };
+const FIELDS = ["betas", "alphas", "alphaBars", "alphaBarsPrev", "posteriorVariances"] as const;
+
+beforeAll(async () => {
+  await selectBackend({ quiet: true });
+});
+
+let before = 0;
+beforeEach(() => {
+  before = tf.memory().numTensors;
+});
+afterEach(() => {
+  unseed();
+  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
+});
+
+/** true only when A and B are assignable both ways (for functions: the same signature). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
+// the exercise stub agree on the parameters and the return type.
+export const sameSignatures: [
+  Same<typeof linearSchedule, typeof solution.linearSchedule>,
+  Same<typeof linearSchedule, typeof exercise.linearSchedule>,
+  Same<typeof qSample, typeof solution.qSample>,
+  Same<typeof qSample, typeof exercise.qSample>,
+] = [true, true, true, true];
+
+describe("stage 06: solutions = lib", () => {
+  it("linearSchedule(T, betaStart, betaEnd) = lib's Schedule, field by field, defaults included", () => {
+    for (const args of [[5, 0.1, 0.5], [1000, 1e-4, 0.02], [50, 1e-3, 0.05], []] as [number?, number?, number?][]) {
+      const mine = solution.linearSchedule(...args);
+      const lib = linearSchedule(...args);
+      expect(mine.kind).toBe(lib.kind);
+      expect(mine.T).toBe(lib.T);
+      for (const f of FIELDS) {
+        expect(mine[f], `${f} is a Float64Array`).toBeInstanceOf(Float64Array);
+        expectClose(mine[f], lib[f], { rtol: 1e-12, atol: 1e-15 });
+      }
+    }
+  });
+
+  it("qSample(x0, t, eps, schedule) = lib's: t per example on [B, D], one number t on [B, h, w]", () => {
+    const schedule = linearSchedule(100);
+    tf.tidy(() => {
+      const x0 = tf.randomNormal([6, 3], 0, 1, "float32", 1) as tf.Tensor2D; // [B, D]
+      const eps = tf.randomNormal([6, 3], 0, 1, "float32", 2) as tf.Tensor2D; // [B, D]
+      const t = tf.tensor1d([0, 1, 10, 50, 98, 99], "int32"); // [B]
+      expectClose(solution.qSample(x0, t, eps, schedule), qSample(x0, t, eps, schedule), TOL);
+      const x0i = tf.randomNormal([2, 4, 4], 0, 1, "float32", 3); // [B, h, w]
+      const epsi = tf.randomNormal([2, 4, 4], 0, 1, "float32", 4);
+      for (const step of [0, 37, 99]) expectClose(solution.qSample(x0i, step, epsi, schedule), qSample(x0i, step, epsi, schedule), TOL);
+    });
+  });
+
+  it("pSampleWithNoise(epsTheta, xt, t, schedule, z) = lib pSample(epsTheta, xt, t, schedule, { z }) at t = 0, 1, T/2, T − 1", () => {
+    seed(5);
+    const net = createEpsMLP({ dataDim: 2, hidden: [16, 16] });
+    const schedule = linearSchedule(200);
+    tf.tidy(() => {
+      const xt = tf.randomNormal([5, 2], 0, 1, "float32", 6) as tf.Tensor2D; // [B, D]
+      const z = tf.randomNormal([5, 2], 0, 1, "float32", 7) as tf.Tensor2D; // [B, D]
+      for (const t of [0, 1, 100, 199]) {
+        const mine = solution.pSampleWithNoise(net.epsTheta, xt, t, schedule, z);
+        expectClose(mine, pSample(net.epsTheta, xt, t, schedule, { z }), TOL);
+      }
+    });
+    net.dispose();
+  });
+});
