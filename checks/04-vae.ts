@@ -5,7 +5,7 @@
  * the expression that gave them); nothing here calls the solution or lib/.
  */
 import * as tf from "@tensorflow/tfjs";
-import { allClose, defineCheck, expectFinite, expectTensor, formatNumber } from "../lib/checker/define";
+import { CheckFailure, allClose, defineCheck, expectFinite, expectTensor, formatNumber } from "../lib/checker/define";
 
 /** How near a result must be to a known mistake's for its hint. */
 const MATCH = { rtol: 1e-4, atol: 1e-5 };

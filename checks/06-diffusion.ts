@@ -4,7 +4,7 @@
  * schedule (tests/reference/diffusion_reference.py); nothing here calls the solution or lib/.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, close, defineCheck, expectArray, expectTensor, formatNumber, formatValues } from "../lib/checker/define";
+import { CheckFailure, allClose, close, defineCheck, expectArray, expectTensor, formatNumber } from "../lib/checker/define";
 import type { EpsTheta, Schedule as LibSchedule } from "../lib/diffusion";
 
 type Schedule = { betas: number[]; alphas: number[]; alphaBars: number[] };

@@ -2,13 +2,13 @@
 // seeded inputs, so the two independent versions cannot drift apart unnoticed.
 // Same names, same signatures: causalMask, positionalEncoding (lib/attention.ts). Different
 // names: attention ↔ scaledDotProductAttention (lib/attention.ts), sampleWithTemperature ↔
-// sampleFromLogits (lib/language-models.ts; both invert the CDF with one uniform number, so the
+// sampleFromLogits (lib/lm.ts; both invert the CDF with one uniform number, so the
 // same seeded stream gives the same draws).
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { causalMask, positionalEncoding, scaledDotProductAttention } from "../../lib/attention";
 import { selectBackend } from "../../lib/engine/backend";
-import { sampleFromLogits } from "../../lib/language-models";
+import { sampleFromLogits } from "../../lib/lm";
 import { makeRng } from "../../lib/random";
 import type * as exercise from "../../exercises/03-attention";
 import * as solution from "../../solutions/03-attention";

@@ -79,6 +79,16 @@ describe("dense and createMLP", () => {
     expect(Array.from(dense(3, 2, { bias: "zeros" }).b.dataSync())).toEqual([0, 0]);
   });
 
+  it("a zero bias (dense and conv2d) keeps only its variables: no initial value is left behind", () => {
+    for (const make of [() => dense(3, 2, { bias: "zeros" }), () => conv2d(2, 3, { bias: "zeros" })]) {
+      const before = tf.memory().numTensors;
+      const layer = make();
+      expect(tf.memory().numTensors - before).toBe(2); // w and b
+      tf.dispose([layer.w, layer.b]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it("createMLP draws w then b, layer by layer, exactly as a hand-made stack of dense layers", () => {
     seed(7);
     const m = createMLP([3, 5, 2]);
