@@ -17,6 +17,7 @@ import fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
 import { restoreVariables, saveTensors } from "./engine/checkpoint";
+import { oneHotFloat } from "./engine/ops";
 import { adam } from "./engine/optimizers";
 import { applyDense, createMLP, dense } from "./layers";
 import { batches } from "./mnist";
@@ -114,7 +115,7 @@ export async function trainDigitClassifier(
     plot: false,
     step: () => {
       const { images, labels } = stream.next();
-      const onehot = tf.oneHot(labels as tf.Tensor1D, K).cast("float32"); // int oneHot, cast (wasm float oneHot is broken)
+      const onehot = oneHotFloat(labels as tf.Tensor1D, K); // [B, K]
       const loss = () => tf.losses.softmaxCrossEntropy(onehot, clf.logits(images as tf.Tensor2D)) as tf.Scalar;
       return optimizer.minimize(loss, true, clf.variables)!;
     },

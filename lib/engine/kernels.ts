@@ -102,7 +102,7 @@ interface BlasAddon extends ConvAddon {
 /** The kernel lib/engine/optimizers.ts runs for one variable's Adam update, where it is registered. */
 export const ADAM_UPDATE_KERNEL = "CourseAdamUpdate";
 /**
- * The kernels lib/language-models.ts charCrossEntropy runs where they are registered (wasm and
+ * The kernels lib/engine/ops.ts targetLogSoftmax (hence lib/lm.ts charCrossEntropy) runs where they are registered (wasm and
  * cpu with the addon): log-softmax at the targets [N] (and log Σ exp [N]) from logits [N, V],
  * and its gradient, one pass over [N, V] each.
  */

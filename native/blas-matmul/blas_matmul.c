@@ -22,7 +22,7 @@
  *   xentBackward(logits, lse, targets, dy, grad, n, v)
  *     grad[r, i] = dy[r] · ([i = targets[r]] − exp(logits[r, i] − lse[r])), the gradient of
  *     Σ_r dy[r]·logp[r]; rows whose target is outside [0, v) get 0.
- *     Together: lib/language-models.ts charCrossEntropy's log-softmax at the targets, in one
+ *     Together: lib/engine/ops.ts targetLogSoftmax (lib/lm.ts charCrossEntropy), the log-softmax at the targets, in one
  *     pass each way over [n, v] instead of a dozen elementwise kernels (V is 3761 for the poems).
  *
  *   config()  "OpenBLAS 0.3.21 ..., 2 threads"
