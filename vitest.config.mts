@@ -17,17 +17,34 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 300_000,
     projects: [
-      { extends: true, test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "wasm" } } },
+      {
+        extends: true,
+        test: { name: "lib-wasm", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "wasm" } },
+      },
       { extends: true, test: { name: "lib-cpu", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "cpu" } } },
       // what a learner without a C compiler or OpenBLAS runs: wasm and the course's kernels, no addon
-      { extends: true, test: { name: "lib-wasm-no-addon", include: ["tests/lib/**/*.test.ts"], setupFiles: [SETUP], env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" } } },
+      {
+        extends: true,
+        test: {
+          name: "lib-wasm-no-addon",
+          include: ["tests/lib/**/*.test.ts"],
+          setupFiles: [SETUP],
+          env: { GENAI_BACKEND: "wasm", GENAI_BLAS: "off" },
+        },
+      },
       { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       { extends: true, test: { name: "course", include: ["tests/course/**/*.test.ts"] } },
       {
         extends: true,
         // one file at a time: the kernel stress test loads the CPU on purpose, the notebooks are timed
-        test: { name: "notebooks", include: ["tests/notebooks/**/*.test.ts"], testTimeout: 1_800_000, hookTimeout: 1_800_000, fileParallelism: false },
+        test: {
+          name: "notebooks",
+          include: ["tests/notebooks/**/*.test.ts"],
+          testTimeout: 1_800_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

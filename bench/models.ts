@@ -238,8 +238,17 @@ function convStack(transposed: boolean): () => TrainStep {
   return () => {
     const B = 64;
     const widths: [number, number, number][] = [
-      [3, 1, 32], [3, 32, 32], [3, 32, 64], [3, 64, 64], [3, 64, 128], [3, 128, 128],
-      [3, 128, 64], [3, 64, 64], [3, 64, 32], [3, 32, 32], [1, 32, 1],
+      [3, 1, 32],
+      [3, 32, 32],
+      [3, 32, 64],
+      [3, 64, 64],
+      [3, 64, 128],
+      [3, 128, 128],
+      [3, 128, 64],
+      [3, 64, 64],
+      [3, 64, 32],
+      [3, 32, 32],
+      [1, 32, 1],
     ];
     const layers = widths.map(([F, ci, co], i) => convVars(F, ci, co, transposed && (i === 6 || i === 8))); // 6, 8: up-sampling
     const variables = layers.flatMap((l) => [l.filter, l.bias]);

@@ -124,7 +124,16 @@ async function runChild(backend: string, options: Options): Promise<ChildResult>
 
 /** The options as command-line flags, for one model. */
 function childArgs(options: Options, model: string): string[] {
-  return ["--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup), "--budget", String(options.budgetSeconds)];
+  return [
+    "--models",
+    model,
+    "--steps",
+    String(options.steps),
+    "--warmup",
+    String(options.warmup),
+    "--budget",
+    String(options.budgetSeconds),
+  ];
 }
 
 /** Runs one model on one backend in a fresh process (no model inherits another's heap or JIT state). */
@@ -151,14 +160,28 @@ function runReference(options: Options): Record<string, number> | string {
   let header = "";
   for (const model of options.models) {
     // One process per model, as for the tfjs backends.
-    const args = [script, "--models", model, "--steps", String(options.steps), "--warmup", String(options.warmup), "--warmup-seconds", String(WARMUP_SECONDS)];
+    const args = [
+      script,
+      "--models",
+      model,
+      "--steps",
+      String(options.steps),
+      "--warmup",
+      String(options.warmup),
+      "--warmup-seconds",
+      String(WARMUP_SECONDS),
+    ];
     const r = spawnSync(PYTHON, args, {
       env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
     });
     if (r.status !== 0) return `bench/reference.py failed on ${model} (exit ${r.status})`;
-    const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { torch: string; threads: number; msPerStep: Record<string, number> };
+    const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as {
+      torch: string;
+      threads: number;
+      msPerStep: Record<string, number>;
+    };
     header = `Reference: PyTorch ${out.torch} CPU, ${out.threads} threads`;
     Object.assign(msPerStep, out.msPerStep);
   }
@@ -170,13 +193,7 @@ function runReference(options: Options): Record<string, number> | string {
 function availableBackends(): string[] {
   const blasBuilt = fs.existsSync(path.join(__dirname, "..", "native", "blas-matmul", "build", "Release", "blas_matmul.node"));
   const nativeTf = fs.existsSync(path.join(process.cwd(), "node_modules", "tfjs-node-native"));
-  return [
-    ...(nativeTf ? ["native"] : []),
-    ...(blasBuilt ? ["wasm+blas"] : []),
-    "wasm",
-    ...(blasBuilt ? ["cpu+blas"] : []),
-    "cpu",
-  ];
+  return [...(nativeTf ? ["native"] : []), ...(blasBuilt ? ["wasm+blas"] : []), "wasm", ...(blasBuilt ? ["cpu+blas"] : []), "cpu"];
 }
 
 function printTable(rows: BenchRow[], options: Options, backends: string[], haveReference: boolean): void {
@@ -224,12 +241,20 @@ async function main(): Promise<void> {
       reported = true;
       for (const s of result.skipped) notes.push(`${s.model} on ${backend} skipped: ${s.reason}`);
       for (const m of result.measured) {
-        const ref = haveReference ? reference[m.model] ?? null : null;
-        rows.push({ model: m.model, backend, msPerStep: m.msPerStep, referenceMsPerStep: ref, ratio: ref === null ? null : m.msPerStep / ref });
+        const ref = haveReference ? (reference[m.model] ?? null) : null;
+        rows.push({
+          model: m.model,
+          backend,
+          msPerStep: m.msPerStep,
+          referenceMsPerStep: ref,
+          ratio: ref === null ? null : m.msPerStep / ref,
+        });
       }
     }
   }
-  console.log(`\nms per train step, median of ${options.steps} after ≥ ${options.warmup} warm-up steps and ≥ ${WARMUP_SECONDS} s (ratio to PyTorch):`);
+  console.log(
+    `\nms per train step, median of ${options.steps} after ≥ ${options.warmup} warm-up steps and ≥ ${WARMUP_SECONDS} s (ratio to PyTorch):`,
+  );
   printTable(rows, options, backends, haveReference);
   for (const n of notes) console.log(`note: ${n}`);
   const out = path.join(process.cwd(), "build", "bench.json");

@@ -30,7 +30,10 @@ const ROOT = path.resolve(__dirname, "..");
 
 /** The yearly sunspot numbers 1700–2008 (T = 309), read straight from the CSV. */
 function sunspots(): number[] {
-  const lines = fs.readFileSync(path.join(ROOT, "data", "sunspots-yearly.csv"), "utf8").trim().split(/\r?\n/);
+  const lines = fs
+    .readFileSync(path.join(ROOT, "data", "sunspots-yearly.csv"), "utf8")
+    .trim()
+    .split(/\r?\n/);
   return lines.slice(1).map((line) => Number(line.split(",")[1]));
 }
 
@@ -59,7 +62,11 @@ function constantOffset(got: readonly number[], want: readonly number[]): number
 }
 
 /** Throws a CheckFailure unless `got` is `{ intercept, phi }` close to `want`. */
-function expectAR(got: unknown, want: ARParams, options: { call: string; rtol?: number; hint?: (got: ARParams) => string | undefined }): void {
+function expectAR(
+  got: unknown,
+  want: ARParams,
+  options: { call: string; rtol?: number; hint?: (got: ARParams) => string | undefined },
+): void {
   const { call, rtol = 1e-6 } = options;
   const p = want.phi.length;
   const g = got as Partial<ARParams> | null;
@@ -67,14 +74,22 @@ function expectAR(got: unknown, want: ARParams, options: { call: string; rtol?: 
     throw new CheckFailure(`${call} returned ${describeValue(got)}; expected an object { intercept, phi }`);
   }
   if (typeof g.intercept !== "number" || !Array.isArray(g.phi)) {
-    throw new CheckFailure(`${call} returned an object without a number \`intercept\` and an array \`phi\` (keys: ${Object.keys(g).join(", ") || "none"})`);
+    throw new CheckFailure(
+      `${call} returned an object without a number \`intercept\` and an array \`phi\` (keys: ${Object.keys(g).join(", ") || "none"})`,
+    );
   }
   if (g.phi.length !== p) {
-    throw new CheckFailure(`${call}: phi must hold p = ${p} coefficients, got ${g.phi.length}: ${fmt(g.phi)} (is the intercept inside phi?)`, "shape");
+    throw new CheckFailure(
+      `${call}: phi must hold p = ${p} coefficients, got ${g.phi.length}: ${fmt(g.phi)} (is the intercept inside phi?)`,
+      "shape",
+    );
   }
   const all = [g.intercept, ...g.phi];
   if (all.some((v) => !Number.isFinite(v))) {
-    throw new CheckFailure(`${call} returned intercept ${g.intercept} and phi ${fmt(g.phi)}: not finite (an index outside x gives undefined, and arithmetic with it NaN)`, "nan");
+    throw new CheckFailure(
+      `${call} returned intercept ${g.intercept} and phi ${fmt(g.phi)}: not finite (an index outside x gives undefined, and arithmetic with it NaN)`,
+      "nan",
+    );
   }
   if (!allClose(all, [want.intercept, ...want.phi], { rtol, atol: 1e-9 })) {
     const hint = options.hint?.(g as ARParams);
@@ -91,18 +106,27 @@ function expectAR(got: unknown, want: ARParams, options: { call: string; rtol?: 
 function differenceHint(x: Numbers, want: Numbers): (got: number[]) => string | undefined {
   return (got) => {
     if (got.length === x.length) return `w has one value per step BETWEEN neighbours: T − 1 = ${x.length - 1} values for T = ${x.length}`;
-    if (allClose(got, want.map((v) => -v))) return "the signs are flipped: w_t = x_{t+1} − x_t (the later value minus the earlier one)";
+    if (
+      allClose(
+        got,
+        want.map((v) => -v),
+      )
+    )
+      return "the signs are flipped: w_t = x_{t+1} − x_t (the later value minus the earlier one)";
     return undefined;
   };
 }
 
 function integrateHint(w: Numbers, start: number, want: Numbers): (got: number[]) => string | undefined {
   return (got) => {
-    if (got.length === w.length && allClose(got, want.slice(1))) return `your values are right but start (${start}) is missing: it is the first value of the result`;
+    if (got.length === w.length && allClose(got, want.slice(1)))
+      return `your values are right but start (${start}) is missing: it is the first value of the result`;
     if (got.length === w.length) return `the result has one value more than w: it starts with start = ${start}, then adds each difference`;
     const c = constantOffset(got, want);
-    if (c !== undefined && Math.abs(c + start) < 1e-9) return `every value is off by −${formatNumber(start)}: the sum starts from 0, but it must start from start = ${formatNumber(start)} (x_0 = start)`;
-    if (c !== undefined) return `every value is off by ${formatNumber(c)}: the wrong start value; x_0 must be start = ${formatNumber(start)}`;
+    if (c !== undefined && Math.abs(c + start) < 1e-9)
+      return `every value is off by −${formatNumber(start)}: the sum starts from 0, but it must start from start = ${formatNumber(start)} (x_0 = start)`;
+    if (c !== undefined)
+      return `every value is off by ${formatNumber(c)}: the wrong start value; x_0 must be start = ${formatNumber(start)}`;
     return undefined;
   };
 }
@@ -114,7 +138,8 @@ function integrateHint(w: Numbers, start: number, want: Numbers): (got: number[]
 function acfHint(nlags: number, adjusted: Numbers, raw: Numbers): (got: number[]) => string | undefined {
   return (got) => {
     if (got.length === nlags) return `return nlags + 1 = ${nlags + 1} values: rho_0 = 1 first, then lags 1..${nlags}`;
-    if (got.length === nlags + 1 && Math.abs(got[0] - 1) > 1e-9) return `rho_0 is ${formatNumber(got[0])}, not 1: divide every gamma_k by gamma_0`;
+    if (got.length === nlags + 1 && Math.abs(got[0] - 1) > 1e-9)
+      return `rho_0 is ${formatNumber(got[0])}, not 1: divide every gamma_k by gamma_0`;
     if (allClose(got, adjusted)) return "that divides lag k's sum by T − k; the ACF divides every lag's sum by T (then |rho_k| ≤ 1)";
     if (allClose(got, raw)) return "subtract the mean x̄ from x before multiplying";
     return undefined;
@@ -130,7 +155,8 @@ function arHint(want: ARParams, noIntercept?: ARParams): (got: ARParams) => stri
     if (noIntercept && allClose([got.intercept, ...got.phi], [noIntercept.intercept, ...noIntercept.phi])) {
       return "that is the fit without an intercept: each row of X starts with a 1 (a column of ones), and beta[0] is the intercept";
     }
-    if (Math.abs(got.intercept) < 1e-12) return "the intercept is 0: each row of X starts with a 1 (a column of ones), and beta[0] is the intercept";
+    if (Math.abs(got.intercept) < 1e-12)
+      return "the intercept is 0: each row of X starts with a 1 (a column of ones), and beta[0] is the intercept";
     if (p > 1 && allClose(got.phi.slice().reverse(), want.phi, { rtol: 1e-5, atol: 1e-7 })) {
       return "phi is reversed: phi[0] goes with the most recent value x_{t−1}, phi[p − 1] with x_{t−p}";
     }
@@ -139,10 +165,16 @@ function arHint(want: ARParams, noIntercept?: ARParams): (got: ARParams) => stri
 }
 
 /** Hand-worked wrong answers of forecastNext → what they mean. */
-function forecastHint(mistakes: { offByOne: number; reversed?: number; noIntercept: number; first?: number }): (got: number) => string | undefined {
+function forecastHint(mistakes: {
+  offByOne: number;
+  reversed?: number;
+  noIntercept: number;
+  first?: number;
+}): (got: number) => string | undefined {
   return (got) => {
     const near = (v: number | undefined) => v !== undefined && close(got, v, { rtol: 1e-6, atol: 1e-9 });
-    if (near(mistakes.offByOne)) return "phi_1 went with history[T − 2]: the most recent value is history[T − 1], so phi[i − 1] multiplies history[T − i]";
+    if (near(mistakes.offByOne))
+      return "phi_1 went with history[T − 2]: the most recent value is history[T − 1], so phi[i − 1] multiplies history[T − i]";
     if (near(mistakes.reversed)) return "phi is applied in reverse: phi[0] multiplies the LAST value history[T − 1]";
     if (near(mistakes.first)) return "phi_1 went with the first value of history; it goes with the last one, history[T − 1]";
     if (near(mistakes.noIntercept)) return "you left out the intercept";
@@ -166,11 +198,16 @@ export const checks = [
       expectNumbers(difference(x2), w2, { call: "difference([2, -1, 3])", whyNaN: INDEX_NAN, hint: differenceHint(x2, w2) });
       // d = 2 on the squares: the differences 3, 5, 7, 9 differenced again are 2, 2, 2.
       expectNumbers(difference(x1, 2), [2, 2, 2], {
-        call: "difference([1, 4, 9, 16, 25], 2)", whyNaN: INDEX_NAN,
+        call: "difference([1, 4, 9, 16, 25], 2)",
+        whyNaN: INDEX_NAN,
         hint: (got) => (allClose(got, w1) ? "that is one difference: with d = 2, difference the result again" : undefined),
       });
       // d = 0 differences nothing: x itself.
-      expectNumbers(difference(x2, 0), x2, { call: "difference([2, -1, 3], 0)", whyNaN: INDEX_NAN, hint: () => "d = 0 returns x unchanged" });
+      expectNumbers(difference(x2, 0), x2, {
+        call: "difference([2, -1, 3], 0)",
+        whyNaN: INDEX_NAN,
+        hint: () => "d = 0 returns x unchanged",
+      });
       // The series may be a tf.Tensor1D (lib's SeriesInput): [2, −1, 3] as a tensor gives [−3, 4] again.
       const x2t = tf.tensor1d(x2);
       let wt: number[];
@@ -179,7 +216,11 @@ export const checks = [
       } finally {
         x2t.dispose();
       }
-      expectNumbers(wt, w2, { call: "difference(tf.tensor1d([2, -1, 3]))", whyNaN: INDEX_NAN, hint: () => 'read x with the given toNumbers(x, "x") first' });
+      expectNumbers(wt, w2, {
+        call: "difference(tf.tensor1d([2, -1, 3]))",
+        whyNaN: INDEX_NAN,
+        hint: () => 'read x with the given toNumbers(x, "x") first',
+      });
     },
   }),
   defineCheck({
@@ -199,11 +240,16 @@ export const checks = [
       // 400, 400.5, 400.5−0.25 = 400.25.
       const w3 = [0.5, -0.25];
       const x3 = [400, 400.5, 400.25];
-      expectNumbers(integrate(w3, [400]), x3, { call: "integrate([0.5, -0.25], [400])", whyNaN: INDEX_NAN, hint: integrateHint(w3, 400, x3) });
+      expectNumbers(integrate(w3, [400]), x3, {
+        call: "integrate([0.5, -0.25], [400])",
+        whyNaN: INDEX_NAN,
+        hint: integrateHint(w3, 400, x3),
+      });
       // d = 2: w = [2, 2, 2] (the squares differenced twice) with start = [1, 4], the first two squares.
       // Level 1 starts at 4 − 1 = 3: 3, 5, 7, 9; level 0 starts at 1: 1, 4, 9, 16, 25.
       expectNumbers(integrate([2, 2, 2], [1, 4]), [1, 4, 9, 16, 25], {
-        call: "integrate([2, 2, 2], [1, 4])", whyNaN: INDEX_NAN,
+        call: "integrate([2, 2, 2], [1, 4])",
+        whyNaN: INDEX_NAN,
         hint: (got) =>
           got.length === 4
             ? "start holds d = 2 values, so integrate twice: first from difference(start, 1)[0] = 3, then from start[0] = 1"
@@ -211,7 +257,8 @@ export const checks = [
       });
       // d = 0: nothing to undo, w itself.
       expectNumbers(integrate([2, -1, 3], []), [2, -1, 3], {
-        call: "integrate([2, -1, 3], [])", whyNaN: INDEX_NAN,
+        call: "integrate([2, -1, 3], [])",
+        whyNaN: INDEX_NAN,
         hint: () => "an empty start (d = 0) returns w unchanged",
       });
     },
@@ -257,10 +304,14 @@ export const checks = [
       //   [4 10; 10 30] [c; phi] = [14; 37], det = 120 − 100 = 20
       //   c = (30·14 − 10·37)/20 = 2.5,  phi = (4·37 − 10·14)/20 = 0.4
       // (Without the intercept: phi = Σuy/Σu² = 37/30.)
-      expectAR(fitARLeastSquares([1, 2, 4, 3, 5], 1), { intercept: 2.5, phi: [0.4] }, {
-        call: "fitARLeastSquares([1, 2, 4, 3, 5], 1)",
-        hint: arHint({ intercept: 2.5, phi: [0.4] }, { intercept: 0, phi: [37 / 30] }),
-      });
+      expectAR(
+        fitARLeastSquares([1, 2, 4, 3, 5], 1),
+        { intercept: 2.5, phi: [0.4] },
+        {
+          call: "fitARLeastSquares([1, 2, 4, 3, 5], 1)",
+          hint: arHint({ intercept: 2.5, phi: [0.4] }, { intercept: 0, phi: [37 / 30] }),
+        },
+      );
       // An AR(2) without noise, x_t = 1 + 0.5 x_{t−1} − 0.25 x_{t−2}, from x_0 = 0, x_1 = 2:
       //   x_2 = 1 + 1 − 0 = 2, x_3 = 1 + 1 − 0.5 = 1.5, x_4 = 1 + 0.75 − 0.5 = 1.25,
       //   x_5 = 1 + 0.625 − 0.375 = 1.25, x_6 = 1 + 0.625 − 0.3125 = 1.3125.
@@ -272,11 +323,15 @@ export const checks = [
       // The yearly sunspots, AR(2), against statsmodels' AutoReg(x, 2, trend="c"):
       // intercept 14.9071, phi [1.3918, −0.6903].
       const ref = STATSMODELS.ar2;
-      expectAR(fitARLeastSquares(sunspots(), 2), { intercept: ref.intercept, phi: ref.phi }, {
-        call: "fitARLeastSquares(sunspots, 2)",
-        rtol: 1e-6,
-        hint: arHint({ intercept: ref.intercept, phi: ref.phi }),
-      });
+      expectAR(
+        fitARLeastSquares(sunspots(), 2),
+        { intercept: ref.intercept, phi: ref.phi },
+        {
+          call: "fitARLeastSquares(sunspots, 2)",
+          rtol: 1e-6,
+          hint: arHint({ intercept: ref.intercept, phi: ref.phi }),
+        },
+      );
     },
   }),
   defineCheck({
@@ -327,10 +382,12 @@ export const checks = [
         whyNaN: INDEX_NAN,
         hint: (got) => {
           if (got.length === 5) return "return only the n = 3 new values, not start";
-          if (allClose(got, [6, 3.5, -2.75])) return "the shocks are z times sigma2 = 4; they are z times the standard deviation sqrt(sigma2) = 2";
+          if (allClose(got, [6, 3.5, -2.75]))
+            return "the shocks are z times sigma2 = 4; they are z times the standard deviation sqrt(sigma2) = 2";
           if (allClose(got, [3, 2, 0.25])) return "the shocks are z unscaled; they are sqrt(sigma2)·z";
           if (allClose(got, [2, 1.5, 1.25])) return "no shocks were added: that is the forecast path; add sqrt(sigma2)·z_t to each value";
-          if (allClose(got, [4, 1.5, -0.75])) return "the next value must depend on the values you DREW (pushed onto x), not on the noise-free means";
+          if (allClose(got, [4, 1.5, -0.75]))
+            return "the next value must depend on the values you DREW (pushed onto x), not on the noise-free means";
           return undefined;
         },
       });

@@ -32,41 +32,124 @@ export const checks = [
       //   row 0: softmax([0.7071, 0, 1.4142]) = [0.283995, 0.140029, 0.575975]
       //   row 1: softmax([0, 1.4142, 1.4142]) = [0.108383, 0.445808, 0.445808]
       // output = weights·v with v = [[1, 0], [0, 1], [1, 1]].
-      const q = tf.tensor2d([[1, 0], [0, 2]]);
-      const k = tf.tensor2d([[1, 0], [0, 1], [2, 1]]);
-      const v = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
+      const q = tf.tensor2d([
+        [1, 0],
+        [0, 2],
+      ]);
+      const k = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [2, 1],
+      ]);
+      const v = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]);
       const call = "attention(q [2, 2], k [3, 2], v [3, 2])";
       const r1 = parts(attention(q, k, v), call);
-      expectTensor(r1.weights, [[0.283995, 0.140029, 0.575975], [0.108383, 0.445808, 0.445808]], {
-        call: `${call}.weights`,
-        atol: 1e-5,
-        hint: recognise([
-          [[[0.244728, 0.090031, 0.665241], [0.063379, 0.468311, 0.468311]], "these are softmax(q·kᵀ) without the 1/√dK scaling: divide the scores by √dK = √2"],
-          [[[0.669762, 0.19557, 0.5], [0.330238, 0.80443, 0.5]], "the softmax ran over the queries (axis −2): each query's weights over the KEYS must sum to 1, so use the last axis"],
-        ]),
-      });
-      expectTensor(r1.output, [[0.859971, 0.716005], [0.554192, 0.891617]], { call: `${call}.output`, atol: 1e-5 });
+      expectTensor(
+        r1.weights,
+        [
+          [0.283995, 0.140029, 0.575975],
+          [0.108383, 0.445808, 0.445808],
+        ],
+        {
+          call: `${call}.weights`,
+          atol: 1e-5,
+          hint: recognise([
+            [
+              [
+                [0.244728, 0.090031, 0.665241],
+                [0.063379, 0.468311, 0.468311],
+              ],
+              "these are softmax(q·kᵀ) without the 1/√dK scaling: divide the scores by √dK = √2",
+            ],
+            [
+              [
+                [0.669762, 0.19557, 0.5],
+                [0.330238, 0.80443, 0.5],
+              ],
+              "the softmax ran over the queries (axis −2): each query's weights over the KEYS must sum to 1, so use the last axis",
+            ],
+          ]),
+        },
+      );
+      expectTensor(
+        r1.output,
+        [
+          [0.859971, 0.716005],
+          [0.554192, 0.891617],
+        ],
+        { call: `${call}.output`, atol: 1e-5 },
+      );
 
       // Causal, T = 3, with the mask given: [[1, 0, 0], [1, 1, 0], [1, 1, 1]].
       // q·kᵀ/√2 with q = [[1, 0], [0, 1], [1, 1]], k = [[0, 1], [1, 0], [1, 1]]:
       //   row 0 keeps key 0 only → [1, 0, 0]
       //   row 1: softmax([1, 0]/√2) = [0.669762, 0.330238], key 2 masked
       //   row 2: softmax([1, 1, 2]/√2) = [0.248255, 0.248255, 0.50349]
-      const qc = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
-      const kc = tf.tensor2d([[0, 1], [1, 0], [1, 1]]);
-      const vc = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
-      const mask = tf.tensor2d([[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
+      const qc = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]);
+      const kc = tf.tensor2d([
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ]);
+      const vc = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+      const mask = tf.tensor2d([
+        [1, 0, 0],
+        [1, 1, 0],
+        [1, 1, 1],
+      ]);
       const callC = "attention(q [3, 2], k [3, 2], v [3, 2], causal mask [3, 3])";
       const r2 = parts(attention(qc, kc, vc, mask), callC);
-      expectTensor(r2.weights, [[1, 0, 0], [0.669762, 0.330238, 0], [0.248255, 0.248255, 0.50349]], {
-        call: `${callC}.weights`,
-        atol: 1e-5,
-        hint: recognise([
-          [[[0.197776, 0, 0], [0.401112, 0.197776, 0], [0.248255, 0.248255, 0.50349]], "the mask was applied after the softmax, so rows no longer sum to 1: add (1 − mask)·(−1e9) to the scores BEFORE the softmax"],
-          [[[0.197776, 0.401112, 0.401112], [0.401112, 0.197776, 0.401112], [0.248255, 0.248255, 0.50349]], "future positions are not masked: the mask was ignored (query 0 still attends to keys 1 and 2)"],
-        ]),
-      });
-      expectTensor(r2.output, [[1, 2], [1.660477, 2.660477], [3.51047, 4.51047]], { call: `${callC}.output`, atol: 1e-5 });
+      expectTensor(
+        r2.weights,
+        [
+          [1, 0, 0],
+          [0.669762, 0.330238, 0],
+          [0.248255, 0.248255, 0.50349],
+        ],
+        {
+          call: `${callC}.weights`,
+          atol: 1e-5,
+          hint: recognise([
+            [
+              [
+                [0.197776, 0, 0],
+                [0.401112, 0.197776, 0],
+                [0.248255, 0.248255, 0.50349],
+              ],
+              "the mask was applied after the softmax, so rows no longer sum to 1: add (1 − mask)·(−1e9) to the scores BEFORE the softmax",
+            ],
+            [
+              [
+                [0.197776, 0.401112, 0.401112],
+                [0.401112, 0.197776, 0.401112],
+                [0.248255, 0.248255, 0.50349],
+              ],
+              "future positions are not masked: the mask was ignored (query 0 still attends to keys 1 and 2)",
+            ],
+          ]),
+        },
+      );
+      expectTensor(
+        r2.output,
+        [
+          [1, 2],
+          [1.660477, 2.660477],
+          [3.51047, 4.51047],
+        ],
+        { call: `${callC}.output`, atol: 1e-5 },
+      );
 
       // Batched [B=2, T=1, dK=4], dK = 4 so √dK = 2: one key → weight 1, output = v.
       const qb = tf.ones([2, 1, 4]);
@@ -92,9 +175,28 @@ export const checks = [
       expectTensor(causalMask(4), expected, {
         call: "causalMask(4)",
         hint: recognise([
-          [expected[0].map((_, i) => expected.map((row) => row[i])), "that is the transpose: row t (the query) must have ones at columns s ≤ t (the past), zeros at the future"],
-          [[[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]], "future positions are not masked: zeros above the diagonal"],
-          [[[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]], "the diagonal must be 1: a position may attend to itself"],
+          [
+            expected[0].map((_, i) => expected.map((row) => row[i])),
+            "that is the transpose: row t (the query) must have ones at columns s ≤ t (the past), zeros at the future",
+          ],
+          [
+            [
+              [1, 1, 1, 1],
+              [1, 1, 1, 1],
+              [1, 1, 1, 1],
+              [1, 1, 1, 1],
+            ],
+            "future positions are not masked: zeros above the diagonal",
+          ],
+          [
+            [
+              [0, 0, 0, 0],
+              [1, 0, 0, 0],
+              [1, 1, 0, 0],
+              [1, 1, 1, 0],
+            ],
+            "the diagonal must be 1: a position may attend to itself",
+          ],
         ]),
       });
     },
@@ -116,8 +218,18 @@ export const checks = [
         call: "positionalEncoding(3, 4)",
         atol: 1e-5,
         hint: recognise([
-          [expected.map((r) => [r[1], r[0], r[3], r[2]]), "sine and cosine are swapped: even columns (2i) are sin, odd columns (2i + 1) are cos"],
-          [[[0, 1, 0, 1], [0.841471, 0.540302, 0.841471, 0.540302], [0.909297, -0.416147, 0.909297, -0.416147]], "every pair has frequency 1: divide pos by 10000^(2i/D)"],
+          [
+            expected.map((r) => [r[1], r[0], r[3], r[2]]),
+            "sine and cosine are swapped: even columns (2i) are sin, odd columns (2i + 1) are cos",
+          ],
+          [
+            [
+              [0, 1, 0, 1],
+              [0.841471, 0.540302, 0.841471, 0.540302],
+              [0.909297, -0.416147, 0.909297, -0.416147],
+            ],
+            "every pair has frequency 1: divide pos by 10000^(2i/D)",
+          ],
         ]),
       });
     },
@@ -155,8 +267,10 @@ export const checks = [
         if (got !== c.want) {
           let hint = "";
           if (!Number.isInteger(got)) hint = ": return an index (an integer), not a probability";
-          else if (c.t === 2 && c.r === 0.2 && got === 2) hint = ". Hint: that is what multiplying the logits by the temperature gives; divide by it";
-          else if (c.t !== 1 && got === [0, 1, 2][[0.125, 0.375, 1].findIndex((cdf) => c.r < cdf)]) hint = ". Hint: that is the temperature-1 answer: divide the logits by the temperature before the softmax";
+          else if (c.t === 2 && c.r === 0.2 && got === 2)
+            hint = ". Hint: that is what multiplying the logits by the temperature gives; divide by it";
+          else if (c.t !== 1 && got === [0, 1, 2][[0.125, 0.375, 1].findIndex((cdf) => c.r < cdf)])
+            hint = ". Hint: that is the temperature-1 answer: divide the logits by the temperature before the softmax";
           throw new CheckFailure(`${call} returned ${got}, expected ${c.want}${hint}`, "wrong");
         }
         if (calls !== 1) throw new CheckFailure(`${call} called rng ${calls} times; draw exactly one uniform number per sample`, "wrong");
@@ -166,8 +280,13 @@ export const checks = [
         calls++;
         return 0.99;
       });
-      if (greedy !== 1) throw new CheckFailure(`sampleWithTemperature([0.5, 3, −1], 0, rng) returned ${greedy}, expected 1: temperature 0 returns the argmax`, "wrong");
-      if (calls !== 0) throw new CheckFailure("sampleWithTemperature(..., 0, rng) called rng: with temperature 0 there is nothing to draw", "wrong");
+      if (greedy !== 1)
+        throw new CheckFailure(
+          `sampleWithTemperature([0.5, 3, −1], 0, rng) returned ${greedy}, expected 1: temperature 0 returns the argmax`,
+          "wrong",
+        );
+      if (calls !== 0)
+        throw new CheckFailure("sampleWithTemperature(..., 0, rng) called rng: with temperature 0 there is nothing to draw", "wrong");
     },
   }),
 ];

@@ -20,11 +20,27 @@ export const checks = [
     title: "the reparameterisation trick: z = μ + exp(½ log σ²)·ε",
     run(reparameterize: (zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, eps?: tf.Tensor2D) => tf.Tensor2D) {
       // B = 3, Z = 2. log σ² = [[ln 4, 0], [ln ¼, ln 9], [0, ln 4]] → σ = [[2, 1], [½, 3], [1, 2]].
-      const zMean = tf.tensor2d([[1, -2], [0, 0.5], [-1, 3]]);
-      const zLogVar = tf.tensor2d([[LN4, 0], [LN_QUARTER, LN9], [0, LN4]]);
-      const eps = tf.tensor2d([[0.5, -1], [2, -0.5], [1, 1]]);
+      const zMean = tf.tensor2d([
+        [1, -2],
+        [0, 0.5],
+        [-1, 3],
+      ]);
+      const zLogVar = tf.tensor2d([
+        [LN4, 0],
+        [LN_QUARTER, LN9],
+        [0, LN4],
+      ]);
+      const eps = tf.tensor2d([
+        [0.5, -1],
+        [2, -0.5],
+        [1, 1],
+      ]);
       // z = μ + σ·ε = [[1 + 2·½, −2 − 1], [0 + ½·2, ½ − 3·½], [−1 + 1, 3 + 2]]
-      const want = [[2, -3], [1, -1], [0, 5]];
+      const want = [
+        [2, -3],
+        [1, -1],
+        [0, 5],
+      ];
       // Mistakes: σ² instead of σ (no ½) → [[1 + 4·½, −2 − 1], [0 + ¼·2, ½ − 9·½], [−1 + 1, 3 + 4]];
       // log σ² used as σ → μ + zLogVar·ε.
       const noHalf = [2 + 1, -3, 0.5, -4, 0, 7];
@@ -33,7 +49,8 @@ export const checks = [
       expectTensor(reparameterize(zMean, zLogVar, eps), want, {
         call: "reparameterize(zMean [3, 2], zLogVar [3, 2], eps [3, 2])",
         hint: (got) => {
-          if (allClose(got, noHalf, MATCH)) return "you multiplied ε by σ² = exp(zLogVar), the variance; the noise scales with the standard deviation σ = exp(½·zLogVar)";
+          if (allClose(got, noHalf, MATCH))
+            return "you multiplied ε by σ² = exp(zLogVar), the variance; the noise scales with the standard deviation σ = exp(½·zLogVar)";
           if (allClose(got, logVarAsSigma, MATCH)) return "you multiplied ε by zLogVar itself; it is log σ², so σ = exp(½·zLogVar)";
           if (allClose(got, noNoise, MATCH)) return "that is zMean: add σ·ε";
           return undefined;
@@ -56,7 +73,10 @@ export const checks = [
       if (shape.length !== 2 || shape[0] !== N || shape[1] !== 2) {
         throw new CheckFailure(`${call} has shape [${shape.join(", ")}]; expected [4000, 2]`, "shape");
       }
-      for (const [d, sigma] of [[0, 2], [1, 1]]) {
+      for (const [d, sigma] of [
+        [0, 2],
+        [1, 1],
+      ]) {
         const col = Array.from({ length: N }, (_, i) => values[i * 2 + d]);
         const m = col.reduce((a, b) => a + b, 0) / N;
         const sd = Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / N);
@@ -80,27 +100,66 @@ export const checks = [
       // μ = [[½, −1], [2, 0]], log σ² = [[ln 4, ln 9], [1, ½]]. Row 0 by hand:
       // ½[(4 + ¼ − 1 − ln 4) + (9 + 1 − 1 − ln 9)] = ½(12.25 − ln 36) = 4.33324053.
       // PyTorch float64: (-0.5*(1 + lv - m**2 - lv.exp())).sum(1) → [4.3332405307719455, 2.4335015495795864]
-      const m1 = tf.tensor2d([[0.5, -1], [2, 0]]);
-      const lv1 = tf.tensor2d([[LN4, LN9], [1, 0.5]]);
+      const m1 = tf.tensor2d([
+        [0.5, -1],
+        [2, 0],
+      ]);
+      const lv1 = tf.tensor2d([
+        [LN4, LN9],
+        [1, 0.5],
+      ]);
       const want1 = [4.3332405307719455, 2.4335015495795864];
       // log σ² taken as σ²: (-0.5*(1 + lv.log() - m**2 - lv)).sum(1) → [0.8598448351505924, 2.0965735902799727]
       const varianceAsLogVar = [0.8598448351505924, 2.0965735902799727];
       const hint = (want: number[], asVariance?: number[]) => (got: number[]) => {
-        if (allClose(got, want.map((v) => -v), MATCH)) return "your KL has the wrong sign: KL = −½ Σ (1 + log σ² − μ² − σ²) is never negative";
+        if (
+          allClose(
+            got,
+            want.map((v) => -v),
+            MATCH,
+          )
+        )
+          return "your KL has the wrong sign: KL = −½ Σ (1 + log σ² − μ² − σ²) is never negative";
         if (asVariance && allClose(got, asVariance, MATCH)) {
           return "you treated zLogVar as the variance σ²; it is log σ², so σ² = exp(zLogVar) and log σ² is zLogVar itself";
         }
-        if (allClose(got, want.map((v) => v / 2), MATCH)) return "that is the mean over the latent dimensions; the KL is their sum";
-        if (allClose(got, want.map((v) => v + 1), MATCH)) return "the '1 +' inside the sum is missing (−½·Σ 1 adds Z/2 per example)";
+        if (
+          allClose(
+            got,
+            want.map((v) => v / 2),
+            MATCH,
+          )
+        )
+          return "that is the mean over the latent dimensions; the KL is their sum";
+        if (
+          allClose(
+            got,
+            want.map((v) => v + 1),
+            MATCH,
+          )
+        )
+          return "the '1 +' inside the sum is missing (−½·Σ 1 adds Z/2 per example)";
         return undefined;
       };
-      expectTensor(gaussianKL(m1, lv1), want1, { call: "gaussianKL(μ [[0.5, −1], [2, 0]], log σ² [[ln 4, ln 9], [1, 0.5]])", hint: hint(want1, varianceAsLogVar) });
+      expectTensor(gaussianKL(m1, lv1), want1, {
+        call: "gaussianKL(μ [[0.5, −1], [2, 0]], log σ² [[ln 4, ln 9], [1, 0.5]])",
+        hint: hint(want1, varianceAsLogVar),
+      });
       // Case 2 (the course's reference): μ = [½, −1], σ² = [1, ¼]: ½[(1 + ¼ − 1 − 0) + (¼ + 1 − 1 − ln ¼)]
       // = ½(½ + ln 4) = 0.943147 nats; and the prior itself (μ = 0, σ² = 1) has KL 0.
-      const m2 = tf.tensor2d([[0.5, -1], [0, 0]]);
-      const lv2 = tf.tensor2d([[0, LN_QUARTER], [0, 0]]);
+      const m2 = tf.tensor2d([
+        [0.5, -1],
+        [0, 0],
+      ]);
+      const lv2 = tf.tensor2d([
+        [0, LN_QUARTER],
+        [0, 0],
+      ]);
       const want2 = [0.5 * (0.5 + LN4), 0];
-      expectTensor(gaussianKL(m2, lv2), want2, { call: "gaussianKL(μ [[0.5, −1], [0, 0]], log σ² [[0, ln 0.25], [0, 0]])", hint: hint(want2) });
+      expectTensor(gaussianKL(m2, lv2), want2, {
+        call: "gaussianKL(μ [[0.5, −1], [0, 0]], log σ² [[0, ln 0.25], [0, 0]])",
+        hint: hint(want2),
+      });
       tf.dispose([m1, lv1, m2, lv2]);
     },
   }),
@@ -112,25 +171,56 @@ export const checks = [
       // B = 2, D = 3. Pixel by pixel x·l − log(1 + eᶫ): row 0: (2 − 2.126928) + (0 − 0.313262) + (0 − 0.693147).
       // PyTorch float64: -F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(1)
       //   → [-1.1333368791211407, -1.3359260232720715]
-      const x = tf.tensor2d([[1, 0, 1], [0, 0, 1]]);
-      const logits = tf.tensor2d([[2, -1, 0], [0.5, -3, 1]]);
+      const x = tf.tensor2d([
+        [1, 0, 1],
+        [0, 0, 1],
+      ]);
+      const logits = tf.tensor2d([
+        [2, -1, 0],
+        [0.5, -3, 1],
+      ]);
       const want = [-1.1333368791211407, -1.3359260232720715];
       expectTensor(bernoulliLogLik(x, logits), want, {
         call: "bernoulliLogLik(x [[1, 0, 1], [0, 0, 1]], logits [[2, −1, 0], [0.5, −3, 1]])",
         hint: (got) => {
-          if (allClose(got, want.map((v) => v / 3), MATCH)) return "that is the mean over the 3 pixels; log p(x|z) is the sum over pixels (nats per image)";
-          if (allClose(got, want.map((v) => -v), MATCH)) return "that is the negative (the cross-entropy loss); return the log-likelihood, which is ≤ 0";
-          if (allClose(got, [want[0] + want[1], want[0] + want[1]], MATCH) || allClose(got, [want[0] + want[1]], MATCH)) return "sum over the pixels of each image (axis 1), not over the whole batch";
+          if (
+            allClose(
+              got,
+              want.map((v) => v / 3),
+              MATCH,
+            )
+          )
+            return "that is the mean over the 3 pixels; log p(x|z) is the sum over pixels (nats per image)";
+          if (
+            allClose(
+              got,
+              want.map((v) => -v),
+              MATCH,
+            )
+          )
+            return "that is the negative (the cross-entropy loss); return the log-likelihood, which is ≤ 0";
+          if (allClose(got, [want[0] + want[1], want[0] + want[1]], MATCH) || allClose(got, [want[0] + want[1]], MATCH))
+            return "sum over the pixels of each image (axis 1), not over the whole batch";
           return undefined;
         },
       });
       // Confident logits: x = 1 with l = −100 costs 100 nats; x = 0 with l = +100 another 100;
       // right and confident costs ~e^−100 ≈ 0. → [−200, 0]
-      const xe = tf.tensor2d([[1, 0], [1, 0]]);
-      const le = tf.tensor2d([[-100, 100], [100, -100]]);
+      const xe = tf.tensor2d([
+        [1, 0],
+        [1, 0],
+      ]);
+      const le = tf.tensor2d([
+        [-100, 100],
+        [100, -100],
+      ]);
       const call = "bernoulliLogLik(x [[1, 0], [1, 0]], logits [[−100, 100], [100, −100]])";
       const got = bernoulliLogLik(xe, le);
-      expectFinite(got, call, "Hint: log σ(l) underflows: σ(−100) is 0 in float32 and log 0 = −∞. Use the stable form −[max(l, 0) − l·x + log(1 + exp(−|l|))]");
+      expectFinite(
+        got,
+        call,
+        "Hint: log σ(l) underflows: σ(−100) is 0 in float32 and log 0 = −∞. Use the stable form −[max(l, 0) − l·x + log(1 + exp(−|l|))]",
+      );
       expectTensor(got, [-200, 0], { call });
       tf.dispose([x, logits, xe, le]);
     },
@@ -142,25 +232,72 @@ export const checks = [
     run(elboFromParts: (x: tf.Tensor2D, logits: tf.Tensor2D, zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, beta?: number) => tf.Tensor1D) {
       // x, logits as in 04.3: log p(x|z) = [−1.1333368791, −1.3359260233].
       // μ = [[½, −1], [0, 0.2]], log σ² = [[0, ln ¼], [−1, 0.3]]: KL = [0.9431471806, 0.2288691244] (PyTorch).
-      const x = tf.tensor2d([[1, 0, 1], [0, 0, 1]]);
-      const logits = tf.tensor2d([[2, -1, 0], [0.5, -3, 1]]);
-      const zMean = tf.tensor2d([[0.5, -1], [0, 0.2]]);
-      const zLogVar = tf.tensor2d([[0, LN_QUARTER], [-1, 0.3]]);
+      const x = tf.tensor2d([
+        [1, 0, 1],
+        [0, 0, 1],
+      ]);
+      const logits = tf.tensor2d([
+        [2, -1, 0],
+        [0.5, -3, 1],
+      ]);
+      const zMean = tf.tensor2d([
+        [0.5, -1],
+        [0, 0.2],
+      ]);
+      const zLogVar = tf.tensor2d([
+        [0, LN_QUARTER],
+        [-1, 0.3],
+      ]);
       const recon = [-1.1333368791211407, -1.3359260232720715];
       const kl = [0.9431471805599453, 0.22886912437372275];
       const hint = (beta: number) => (got: number[]) => {
         const want = recon.map((r, i) => r - beta * kl[i]);
-        if (allClose(got, recon.map((r, i) => r + beta * kl[i]), MATCH)) return "you added the KL term; the ELBO is log p(x|z) MINUS the KL (the KL is a penalty)";
-        if (allClose(got, want.map((v) => -v), MATCH)) return "that is −ELBO, the loss; return the ELBO itself";
-        if (allClose(got, recon.map((r, i) => r / 3 - beta * kl[i]), MATCH)) return "log p(x|z) was averaged over the pixels; it is their sum";
-        if (beta !== 1 && allClose(got, recon.map((r, i) => r - kl[i]), MATCH)) return `that is the ELBO with β = 1; multiply the KL by beta (${formatNumber(beta)})`;
+        if (
+          allClose(
+            got,
+            recon.map((r, i) => r + beta * kl[i]),
+            MATCH,
+          )
+        )
+          return "you added the KL term; the ELBO is log p(x|z) MINUS the KL (the KL is a penalty)";
+        if (
+          allClose(
+            got,
+            want.map((v) => -v),
+            MATCH,
+          )
+        )
+          return "that is −ELBO, the loss; return the ELBO itself";
+        if (
+          allClose(
+            got,
+            recon.map((r, i) => r / 3 - beta * kl[i]),
+            MATCH,
+          )
+        )
+          return "log p(x|z) was averaged over the pixels; it is their sum";
+        if (
+          beta !== 1 &&
+          allClose(
+            got,
+            recon.map((r, i) => r - kl[i]),
+            MATCH,
+          )
+        )
+          return `that is the ELBO with β = 1; multiply the KL by beta (${formatNumber(beta)})`;
         if (allClose(got, recon, MATCH)) return "that is log p(x|z) alone: subtract β·KL";
         return undefined;
       };
       // PyTorch: r - k → [-2.076484059681086, -1.5647951476457944]; r - 0.5*k → [-1.6049104694011134, -1.450360585458933]
       const call = "elboFromParts(x [2, 3], logits [2, 3], zMean [2, 2], zLogVar [2, 2]";
-      expectTensor(elboFromParts(x, logits, zMean, zLogVar), [-2.076484059681086, -1.5647951476457944], { call: `${call})`, hint: hint(1) });
-      expectTensor(elboFromParts(x, logits, zMean, zLogVar, 0.5), [-1.6049104694011134, -1.450360585458933], { call: `${call}, beta 0.5)`, hint: hint(0.5) });
+      expectTensor(elboFromParts(x, logits, zMean, zLogVar), [-2.076484059681086, -1.5647951476457944], {
+        call: `${call})`,
+        hint: hint(1),
+      });
+      expectTensor(elboFromParts(x, logits, zMean, zLogVar, 0.5), [-1.6049104694011134, -1.450360585458933], {
+        call: `${call}, beta 0.5)`,
+        hint: hint(0.5),
+      });
       tf.dispose([x, logits, zMean, zLogVar]);
     },
   }),

@@ -54,7 +54,14 @@ function linearNetwork(m: number, k: number, names: [string, string]): Network &
 const STEP = {
   // torch: G(z) = a z + c with a 0.5, c 0.2; D(x) = w x + b with w 1.5, b −0.5; SGD lr 0.5 (D), 0.25 (G);
   // real [[1], [2]], zD [[−1], [1]], zG [[0.5], [−0.5]].
-  correct: { dLoss: 0.862300155062531, gLoss: 0.894297527245058, a: 0.482760056511019, c: 0.4201053374564411, w: 1.5151070785745158, b: -0.6420552028991748 },
+  correct: {
+    dLoss: 0.862300155062531,
+    gLoss: 0.894297527245058,
+    a: 0.482760056511019,
+    c: 0.4201053374564411,
+    w: 1.5151070785745158,
+    b: -0.6420552028991748,
+  },
   noStopGradient: { gLoss: 1.2193810357309052, a: 0.35581275437256615, c: 0.1223685730627429 },
   gUpdatesD: { w: 1.5384724870313917, b: -0.4967814195679488 },
   gFirst: { dLoss: 1.0088482939322154, gLoss: 0.815444320366481 },
@@ -72,7 +79,10 @@ export const checks = [
         call: "discriminatorLoss([2, −1, 0.5, 3], [−2, 0.25, 1])",
         hint: hintFrom([
           [2.6210898813921073, "the labels look swapped: real samples get label 1 (−log σ(l_real)), fakes label 0 (−log(1 − σ(l_fake)))"],
-          [1.3814983675995718, "σ looks applied twice: the arguments are logits already, and a loss 'with logits' (or softplus) applies σ itself"],
+          [
+            1.3814983675995718,
+            "σ looks applied twice: the arguments are logits already, and a loss 'with logits' (or softplus) applies σ itself",
+          ],
           [0.6041404503935832, "that is one mean over all 7 logits; average real and fake separately, then add the two means"],
         ]),
       });
@@ -105,12 +115,18 @@ export const checks = [
       });
       expectTensor(generatorLoss(fake, { nonSaturating: false }), -0.8657135085787611, {
         call: "generatorLoss([2, −1, 0.5, −3], { nonSaturating: false })",
-        hint: (got) => (close(got[0], 1.240713508578761, MATCH) ? "nonSaturating: false asks for the minimax loss mean log(1 − σ(l)) = −mean softplus(l)" : undefined),
+        hint: (got) =>
+          close(got[0], 1.240713508578761, MATCH)
+            ? "nonSaturating: false asks for the minimax loss mean log(1 − σ(l)) = −mean softplus(l)"
+            : undefined,
       });
       // [B, 1] logits at ±100: non-saturating (softplus(−100) + softplus(100))/2 = (0 + 100)/2 = 50;
       // minimax −(softplus(−100) + softplus(100))/2 = −50.
       const f2 = tf.tensor2d([[-100], [100]]);
-      for (const [ns, want] of [[true, 50], [false, -50]] as const) {
+      for (const [ns, want] of [
+        [true, 50],
+        [false, -50],
+      ] as const) {
         const call = `generatorLoss([[−100], [100]], { nonSaturating: ${ns} })`;
         const out = generatorLoss(f2, { nonSaturating: ns });
         expectFinite(out, call, UNSTABLE);

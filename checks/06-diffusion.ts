@@ -12,7 +12,9 @@ type Schedule = { betas: number[]; alphas: number[]; alphaBars: number[] };
 /** Reads the three arrays of a returned schedule. */
 function scheduleParts(got: unknown, call: string): Schedule {
   if (typeof got !== "object" || got === null) {
-    throw new CheckFailure(`${call} returned ${got === undefined ? "undefined (did you forget `return`?)" : typeof got}; expected { betas, alphas, alphaBars }`);
+    throw new CheckFailure(
+      `${call} returned ${got === undefined ? "undefined (did you forget `return`?)" : typeof got}; expected { betas, alphas, alphaBars }`,
+    );
   }
   const s = got as Partial<Schedule>;
   for (const k of ["betas", "alphas", "alphaBars"] as const) {
@@ -34,7 +36,8 @@ function alphaBarHint(alphas: number[]): (got: number[]) => string | undefined {
     if (allClose(got, exclusive, MATCH)) {
       return "alphaBars is off by one step: alphaBars[0] is 1 = ᾱ_0. Index i holds ᾱ_{i+1} = α_1·…·α_{i+1}, so alphaBars[0] = α_1 (multiply before you push)";
     }
-    if (allClose(got.slice(0, -1), late.slice(0, -1), MATCH)) return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
+    if (allClose(got.slice(0, -1), late.slice(0, -1), MATCH))
+      return "alphaBars is one step late: alphaBars[0] should be α_1 alone, not α_1·α_2";
     if (allClose(got, alphas, MATCH)) return "those are the alphas: ᾱ_t is the running product α_1·α_2·…·α_t";
     return undefined;
   };
@@ -63,10 +66,15 @@ function handSchedule(): LibSchedule {
 function makeEpsTheta(): (xt: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor2D {
   return (xt, t) => {
     if (!(t instanceof tf.Tensor)) {
-      throw new CheckFailure(`epsTheta was called with t = ${String(t)}; pass the step as a [B] int32 tensor, e.g. tf.fill([B], t, "int32")`);
+      throw new CheckFailure(
+        `epsTheta was called with t = ${String(t)}; pass the step as a [B] int32 tensor, e.g. tf.fill([B], t, "int32")`,
+      );
     }
     if (t.shape.length !== 1 || t.shape[0] !== xt.shape[0]) {
-      throw new CheckFailure(`epsTheta was called with t of shape [${t.shape.join(", ")}]; expected [${xt.shape[0]}] (one step per row of xt)`, "shape");
+      throw new CheckFailure(
+        `epsTheta was called with t of shape [${t.shape.join(", ")}]; expected [${xt.shape[0]}] (one step per row of xt)`,
+        "shape",
+      );
     }
     return tf.tidy(() => xt.mul(0.5).add(t.toFloat().reshape([-1, 1]).mul(0.1)) as tf.Tensor2D);
   };
@@ -107,11 +115,15 @@ export const checks = [
       const call = "linearSchedule(5, 0.1, 0.5)";
       const full = linearSchedule(5, 0.1, 0.5);
       const s = scheduleParts(full, call);
-      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, { hint: (got) => {
-        if (allClose(got, [0.5, 0.4, 0.3, 0.2, 0.1], MATCH)) return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
-        if (allClose(got, [0.1, 0.18, 0.26, 0.34, 0.42], MATCH)) return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
-        return undefined;
-      } });
+      expectArray(s.betas, [0.1, 0.2, 0.3, 0.4, 0.5], `${call}.betas`, {
+        hint: (got) => {
+          if (allClose(got, [0.5, 0.4, 0.3, 0.2, 0.1], MATCH))
+            return "the schedule is reversed: β must rise from betaStart (little noise at first) to betaEnd";
+          if (allClose(got, [0.1, 0.18, 0.26, 0.34, 0.42], MATCH))
+            return "the last beta must be exactly betaEnd: step by (betaEnd − betaStart)/(T − 1)";
+          return undefined;
+        },
+      });
       expectArray(s.alphas, [0.9, 0.8, 0.7, 0.6, 0.5], `${call}.alphas`, {
         hint: (got) => (allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "α_t = 1 − β_t" : undefined),
       });
@@ -122,13 +134,15 @@ export const checks = [
       if (full.kind !== "linear" || full.T !== 5) {
         throw new CheckFailure(`${call} returned kind ${String(full.kind)} and T ${String(full.T)}; expected kind "linear" and T 5`);
       }
-      expectArray(full.alphaBarsPrev, [1, 0.9, 0.72, 0.504, 0.3024], `${call}.alphaBarsPrev`, { hint: (got) =>
-        allClose(got, [0.9, 0.72, 0.504, 0.3024, 0.1512], MATCH)
-          ? "alphaBarsPrev[i] is ᾱ_{t−1}, the product BEFORE this step's α: alphaBarsPrev[0] = 1"
-          : undefined,
+      expectArray(full.alphaBarsPrev, [1, 0.9, 0.72, 0.504, 0.3024], `${call}.alphaBarsPrev`, {
+        hint: (got) =>
+          allClose(got, [0.9, 0.72, 0.504, 0.3024, 0.1512], MATCH)
+            ? "alphaBarsPrev[i] is ᾱ_{t−1}, the product BEFORE this step's α: alphaBarsPrev[0] = 1"
+            : undefined,
       });
-      expectArray(full.posteriorVariances, [0, 1 / 14, 21 / 124, 31 / 109, 436 / 1061], `${call}.posteriorVariances`, { hint: (got) =>
-        allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "those are the betas: β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t" : undefined,
+      expectArray(full.posteriorVariances, [0, 1 / 14, 21 / 124, 31 / 109, 436 / 1061], `${call}.posteriorVariances`, {
+        hint: (got) =>
+          allClose(got, [0.1, 0.2, 0.3, 0.4, 0.5], MATCH) ? "those are the betas: β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t)·β_t" : undefined,
       });
       // The paper's schedule (T = 1000, β from 1e-4 to 0.02), PyTorch float64:
       // ᾱ at t = 1, 10, 100, 250, 500, 750, 1000 (indices t − 1); Σβ = 1000·(1e-4 + 0.02)/2 = 10.05.
@@ -138,9 +152,11 @@ export const checks = [
       const byDefault = scheduleParts(linearSchedule(), "linearSchedule()");
       expectArray(byDefault.betas, Array.from(p.betas), "linearSchedule().betas (the defaults T = 1000, betaStart = 1e-4, betaEnd = 0.02)");
       const idx = [0, 9, 99, 249, 499, 749, 999];
-      if (p.alphaBars.length !== 1000) throw new CheckFailure(`${call2}.alphaBars has ${p.alphaBars.length} numbers; expected 1000`, "shape");
+      if (p.alphaBars.length !== 1000)
+        throw new CheckFailure(`${call2}.alphaBars has ${p.alphaBars.length} numbers; expected 1000`, "shape");
       const sum = Array.from(p.betas).reduce((a, b) => a + b, 0);
-      if (!close(sum, 10.05, { rtol: 1e-9, atol: 0 })) throw new CheckFailure(`${call2}: the betas should sum to 10.05, got ${formatNumber(sum)}`);
+      if (!close(sum, 10.05, { rtol: 1e-9, atol: 0 }))
+        throw new CheckFailure(`${call2}: the betas should sum to 10.05, got ${formatNumber(sum)}`);
       expectArray(
         idx.map((i) => p.alphaBars[i]),
         [0.9999, 0.9981052047858344, 0.89701814567496, 0.5240853738253606, 0.07858724288177824, 0.003350550438936774, 4.035829765375676e-5],
@@ -156,9 +172,17 @@ export const checks = [
     run(qSample: (x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, schedule: LibSchedule) => tf.Tensor) {
       // ᾱ = 0.9, 0.72, 0.504, 0.3024 (β = 0.1, 0.2, 0.3, 0.4); each row has its own t.
       const alphaBars = [0.9, 0.72, 0.504, 0.3024];
-      const x0v = [[1, 2], [-1, 0.5], [0.2, -0.4]];
+      const x0v = [
+        [1, 2],
+        [-1, 0.5],
+        [0.2, -0.4],
+      ];
       const tv = [0, 2, 1];
-      const epsv = [[0.5, -0.5], [1, 1], [-2, 0.1]];
+      const epsv = [
+        [0.5, -0.5],
+        [1, 1],
+        [-2, 0.1],
+      ];
       const row = (f: (ab: number, x: number, e: number) => number, shift = 0) =>
         x0v.map((r, b) => r.map((x, d) => f(tv[b] + shift >= 0 ? alphaBars[tv[b] + shift] : 1, x, epsv[b][d])));
       // x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, e.g. row 0: √0.9·1 + √0.1·0.5 = 0.94868 + 0.15811 = 1.10679
@@ -170,11 +194,16 @@ export const checks = [
         call: "qSample(x0 [3, 2], t = [0, 2, 1], eps [3, 2], ᾱ = [0.9, 0.72, 0.504, 0.3024])",
         hint: (got) => {
           const flat = (m: number[][]) => m.flat();
-          if (allClose(got, flat(row((ab, x, e) => ab * x + Math.sqrt(1 - ab) * e)))) return "the signal is scaled by ᾱ_t: use √ᾱ_t (the square root keeps the variance at 1)";
-          if (allClose(got, flat(row((ab, x, e) => ab * x + (1 - ab) * e)))) return "use the square roots: √ᾱ_t on x_0 and √(1 − ᾱ_t) on ε (they are standard deviations, not variances)";
-          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + (1 - ab) * e)))) return "the noise is scaled by 1 − ᾱ_t: use √(1 − ᾱ_t)";
-          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, -1)))) return "ᾱ is indexed one step early: t is already an index (t = i ↔ alphaBars[i])";
-          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, 1)))) return "ᾱ is indexed one step late: t is already an index (t = i ↔ alphaBars[i])";
+          if (allClose(got, flat(row((ab, x, e) => ab * x + Math.sqrt(1 - ab) * e))))
+            return "the signal is scaled by ᾱ_t: use √ᾱ_t (the square root keeps the variance at 1)";
+          if (allClose(got, flat(row((ab, x, e) => ab * x + (1 - ab) * e))))
+            return "use the square roots: √ᾱ_t on x_0 and √(1 − ᾱ_t) on ε (they are standard deviations, not variances)";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + (1 - ab) * e))))
+            return "the noise is scaled by 1 − ᾱ_t: use √(1 − ᾱ_t)";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, -1))))
+            return "ᾱ is indexed one step early: t is already an index (t = i ↔ alphaBars[i])";
+          if (allClose(got, flat(row((ab, x, e) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * e, 1))))
+            return "ᾱ is indexed one step late: t is already an index (t = i ↔ alphaBars[i])";
           return undefined;
         },
       });
@@ -197,21 +226,26 @@ export const checks = [
     id: "06.3",
     name: "pSampleWithNoise",
     title: "one reverse step x_t → x_{t−1} (no noise at t = 0)",
-    run(
-      pSampleWithNoise: (epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: LibSchedule, z: tf.Tensor2D) => tf.Tensor2D,
-    ) {
+    run(pSampleWithNoise: (epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: LibSchedule, z: tf.Tensor2D) => tf.Tensor2D) {
       // β = 0.1, 0.2, 0.3, 0.4; α = 1 − β; ᾱ = 0.9, 0.72, 0.504, 0.3024. ε̂ = 0.5·x_t + 0.1·t.
       // E.g. t = 2, x = 1: ε̂ = 0.7, mean = (1 − 0.3/√0.496·0.7)/√0.7 = 0.83883, + √0.3·0.3 → 1.00315.
       const s: Schedule = { betas: [0.1, 0.2, 0.3, 0.4], alphas: [0.9, 0.8, 0.7, 0.6], alphaBars: [0.9, 0.72, 0.504, 0.3024] };
-      const xv = [[1, -2], [0.5, 0]];
-      const zv = [[0.3, -0.6], [1, 2]];
+      const xv = [
+        [1, -2],
+        [0.5, 0],
+      ];
+      const zv = [
+        [0.3, -0.6],
+        [1, 2],
+      ];
       const xt = tf.tensor2d(xv);
       const z = tf.tensor2d(zv);
       const epsTheta = makeEpsTheta();
       for (const t of [2, 3, 0]) {
         const hint = (got: number[]) => {
           const is = (v: Parameters<typeof reverseStep>[4]) => allClose(got, reverseStep(xv, zv, t, s, v).flat());
-          if (t === 0 && is({ noiseAtZero: true })) return "at the last step (t = 0 here, the paper's t = 1) return the mean: adding noise there only blurs the sample";
+          if (t === 0 && is({ noiseAtZero: true }))
+            return "at the last step (t = 0 here, the paper's t = 1) return the mean: adding noise there only blurs the sample";
           if (t > 0 && is({ noNoise: true })) return "no noise was added: for t > 0 add σ_t·z with σ_t = √β_t";
           if (is({ sigmaIsBeta: true })) return "the noise is scaled by β_t: σ_t = √β_t (β_t is a variance)";
           if (is({ divByAlphaBar: true })) return "divide by √α_t (this step's α), not √ᾱ_t";

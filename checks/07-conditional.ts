@@ -18,7 +18,13 @@ const MATCH = { rtol: 1e-4, atol: 1e-6 };
  * @param trProd Tr(Σ₁Σ₂), the product without a square root
  * @param entrywise Σᵢ √((Σ₁Σ₂)ᵢᵢ), the trace of the entrywise square root
  */
-function fidHint(c: { want: number; meanTerm: number; trSum: number; trProd: number; entrywise: number }): (got: number) => string | undefined {
+function fidHint(c: {
+  want: number;
+  meanTerm: number;
+  trSum: number;
+  trProd: number;
+  entrywise: number;
+}): (got: number) => string | undefined {
   return (got) => {
     if (close(got, c.meanTerm + c.trSum - 2 * c.trProd, MATCH)) {
       return `that uses Tr(Σ₁Σ₂) = ${formatNumber(c.trProd)}, the covariance product itself; the formula needs its matrix square root (Σ₁Σ₂)^½`;
@@ -42,15 +48,22 @@ export const checks = [
     title: "classifier-free guidance: ε_uncond + w·(ε_cond − ε_uncond)",
     run(guidedEps: (epsCond: tf.Tensor2D, epsUncond: tf.Tensor2D, w: number) => tf.Tensor2D) {
       // B = 2, D = 3. c − u = [[0.5, 0, 2], [−1, −2, 3]].
-      const cond = [[1, 2, 3], [0, -1, 4]];
-      const uncond = [[0.5, 2, 1], [1, 1, 1]];
+      const cond = [
+        [1, 2, 3],
+        [0, -1, 4],
+      ];
+      const uncond = [
+        [0.5, 2, 1],
+        [1, 1, 1],
+      ];
       const c = tf.tensor2d(cond);
       const u = tf.tensor2d(uncond);
       // u − w(c − u) (wrong sign) and c + w(u − c) (roles swapped), for the hints
       const wrongSign = (w: number) => cond.flatMap((row, i) => row.map((cv, j) => uncond[i][j] - w * (cv - uncond[i][j])));
       const swapped = (w: number) => cond.flatMap((row, i) => row.map((cv, j) => cv + w * (uncond[i][j] - cv)));
       const hint = (w: number) => (got: number[]) => {
-        if (allClose(got, wrongSign(w))) return "the guidance points the wrong way: that is ε_uncond − w·(ε_cond − ε_uncond); add w·(ε_cond − ε_uncond)";
+        if (allClose(got, wrongSign(w)))
+          return "the guidance points the wrong way: that is ε_uncond − w·(ε_cond − ε_uncond); add w·(ε_cond − ε_uncond)";
         if (allClose(got, swapped(w))) return "ε_cond and ε_uncond are swapped: start from ε_uncond and move towards ε_cond";
         return undefined;
       };
@@ -58,7 +71,14 @@ export const checks = [
       expectTensor(guidedEps(c, u, 0), uncond, { call: "guidedEps(epsCond, epsUncond, w = 0)", hint: hint(0) });
       expectTensor(guidedEps(c, u, 1), cond, { call: "guidedEps(epsCond, epsUncond, w = 1)", hint: hint(1) });
       // w = 3: u + 3(c − u) = [[0.5 + 1.5, 2, 1 + 6], [1 − 3, 1 − 6, 1 + 9]]
-      expectTensor(guidedEps(c, u, 3), [[2, 2, 7], [-2, -5, 10]], { call: "guidedEps(epsCond, epsUncond, w = 3)", hint: hint(3) });
+      expectTensor(
+        guidedEps(c, u, 3),
+        [
+          [2, 2, 7],
+          [-2, -5, 10],
+        ],
+        { call: "guidedEps(epsCond, epsUncond, w = 3)", hint: hint(3) },
+      );
       tf.dispose([c, u]);
     },
   }),
@@ -70,9 +90,21 @@ export const checks = [
       // Same Gaussian: Σ = [[2, 1], [1, 2]], so Tr(Σ + Σ − 2(Σ·Σ)^½) = Tr(2Σ − 2Σ) = 0.
       // Σ·Σ = [[5, 4], [4, 5]]: the covariance-product mistake gives 8 − 2·10 = −12, the entrywise
       // root 8 − 2·2√5.
-      const s = { mu: [1, 2], sigma: [[2, 1], [1, 2]] };
+      const s = {
+        mu: [1, 2],
+        sigma: [
+          [2, 1],
+          [1, 2],
+        ],
+      };
       expectNumber(
-        frechetDistance(s, { mu: [1, 2], sigma: [[2, 1], [1, 2]] }),
+        frechetDistance(s, {
+          mu: [1, 2],
+          sigma: [
+            [2, 1],
+            [1, 2],
+          ],
+        }),
         0,
         {
           call: "frechetDistance(N([1, 2], [[2, 1], [1, 2]]), the same Gaussian)",
@@ -83,20 +115,31 @@ export const checks = [
       // a = [1, 4, 9], b = [4, 1, 16] → 1 + 1 + 1 = 3; means [0, 0, 0] vs [1, 2, 0] add 5 → 8.
       // Σ₁Σ₂ = diag(4, 4, 144), trace 152.
       const diag = (v: number[]) => v.map((x, i) => v.map((_, j) => (i === j ? x : 0)));
-      expectNumber(
-        frechetDistance({ mu: [0, 0, 0], sigma: diag([1, 4, 9]) }, { mu: [1, 2, 0], sigma: diag([4, 1, 16]) }),
-        8,
-        {
-          call: "frechetDistance(N([0, 0, 0], diag(1, 4, 9)), N([1, 2, 0], diag(4, 1, 16)))",
-          hint: fidHint({ want: 8, meanTerm: 5, trSum: 35, trProd: 152, entrywise: 2 + 2 + 12 }),
-        },
-      );
+      expectNumber(frechetDistance({ mu: [0, 0, 0], sigma: diag([1, 4, 9]) }, { mu: [1, 2, 0], sigma: diag([4, 1, 16]) }), 8, {
+        call: "frechetDistance(N([0, 0, 0], diag(1, 4, 9)), N([1, 2, 0], diag(4, 1, 16)))",
+        hint: fidHint({ want: 8, meanTerm: 5, trSum: 35, trProd: 152, entrywise: 2 + 2 + 12 }),
+      });
       // Non-commuting 2 × 2: Σ₁ = [[2, 1], [1, 2]], Σ₂ = diag(1, 4). Σ₁Σ₂ = [[2, 4], [1, 8]] with trace
       // 10 and determinant 12; for a 2 × 2 matrix with eigenvalues λ₁, λ₂ ≥ 0,
       // Tr(√·) = √λ₁ + √λ₂ = √(λ₁ + λ₂ + 2√(λ₁λ₂)) = √(10 + 2√12). Means [0, 0] vs [1, 2]: 5.
       const want = 5 + 4 + 5 - 2 * Math.sqrt(10 + 2 * Math.sqrt(12));
       expectNumber(
-        frechetDistance({ mu: [0, 0], sigma: [[2, 1], [1, 2]] }, { mu: [1, 2], sigma: [[1, 0], [0, 4]] }),
+        frechetDistance(
+          {
+            mu: [0, 0],
+            sigma: [
+              [2, 1],
+              [1, 2],
+            ],
+          },
+          {
+            mu: [1, 2],
+            sigma: [
+              [1, 0],
+              [0, 4],
+            ],
+          },
+        ),
         want,
         {
           call: "frechetDistance(N([0, 0], [[2, 1], [1, 2]]), N([1, 2], diag(1, 4)))",
@@ -119,7 +162,8 @@ export const checks = [
       expectNumber(kid(x1, y1), 9.5, {
         call: "kid([[0], [1]], [[1], [2]])",
         hint: (got) => {
-          if (close(got, 31, MATCH)) return "the within-set sums include i = j (the biased estimate): leave out the diagonal and divide by N(N − 1)";
+          if (close(got, 31, MATCH))
+            return "the within-set sums include i = j (the biased estimate): leave out the diagonal and divide by N(N − 1)";
           if (close(got, 1 + 27 - 37, MATCH)) return "the cross term needs the factor 2: − 2/(NM) Σ k(xᵢ, yⱼ)";
           return undefined;
         },
@@ -128,8 +172,14 @@ export const checks = [
       // within x: xᵀx' = 0 → 1; within y: 0 → 1; across: (1, 0)·(1, 1) = 1 → 1.5³ = 3.375, ·(0, 0) → 1,
       // likewise for (0, 1): sum 8.75 → 2·8.75/4 = 4.375. KID = 1 + 1 − 4.375 = −2.375.
       // Without /F: across 8 + 1 + 8 + 1 = 18 → 9, KID = −7.
-      const x2 = tf.tensor2d([[1, 0], [0, 1]]);
-      const y2 = tf.tensor2d([[1, 1], [0, 0]]);
+      const x2 = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
+      const y2 = tf.tensor2d([
+        [1, 1],
+        [0, 0],
+      ]);
       expectNumber(kid(x2, y2), -2.375, {
         call: "kid([[1, 0], [0, 1]], [[1, 1], [0, 0]])",
         hint: (got) => (close(got, -7, MATCH) ? "divide xᵀy by the number of features F before adding 1 and cubing" : undefined),

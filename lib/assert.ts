@@ -18,12 +18,7 @@ function fmt(shape: readonly (number | null | string)[]): string {
  * @param name the argument's name, used in the message
  * @param dimNames optional letters for the message, e.g. ["B", "D"]
  */
-export function assertShape(
-  x: tf.Tensor | readonly number[],
-  expected: readonly Dim[],
-  name: string,
-  dimNames?: readonly string[],
-): void {
+export function assertShape(x: tf.Tensor | readonly number[], expected: readonly Dim[], name: string, dimNames?: readonly string[]): void {
   const shape = Array.isArray(x) ? (x as readonly number[]) : (x as tf.Tensor).shape;
   const ok = shape.length === expected.length && expected.every((d, i) => d === null || d === shape[i]);
   if (!ok) {

@@ -59,7 +59,11 @@ export function scaledDotProductAttention(
   if (mask !== undefined) {
     assertTensor(mask, "mask");
     const ms = mask.shape;
-    const ok = ms.length >= 2 && ms.length <= r && (ms[ms.length - 2] === Tq || ms[ms.length - 2] === 1) && (ms[ms.length - 1] === Tk || ms[ms.length - 1] === 1);
+    const ok =
+      ms.length >= 2 &&
+      ms.length <= r &&
+      (ms[ms.length - 2] === Tq || ms[ms.length - 2] === 1) &&
+      (ms[ms.length - 1] === Tk || ms[ms.length - 1] === 1);
     if (!ok) throw new Error(`mask must broadcast to [..., Tq=${Tq}, Tk=${Tk}], got shape [${ms}]`);
   }
   return tf.tidy(() => {

@@ -138,7 +138,9 @@ export function difference(x: SeriesInput, d = 1): number[] {
   let w = toSeries(x, "x");
   assertInt(d, "d", 0);
   if (d >= w.length) {
-    throw new Error(`d = ${d} would leave nothing: differencing a series of length ${w.length} d times leaves ${w.length} − d values; d must be at most ${w.length - 1}`);
+    throw new Error(
+      `d = ${d} would leave nothing: differencing a series of length ${w.length} d times leaves ${w.length} − d values; d must be at most ${w.length - 1}`,
+    );
   }
   for (let k = 0; k < d; k++) {
     const next = new Array<number>(w.length - 1);
@@ -314,7 +316,9 @@ function finishModel(
 ): ArimaModel {
   const nobs = residuals.length;
   if (!(sigma2 > 0)) {
-    throw new Error(`x is predicted exactly by an ARIMA(${base.order.p}, ${base.order.d}, ${base.order.q}) (sigma2 = ${sigma2}): the likelihood is unbounded`);
+    throw new Error(
+      `x is predicted exactly by an ARIMA(${base.order.p}, ${base.order.d}, ${base.order.q}) (sigma2 = ${sigma2}): the likelihood is unbounded`,
+    );
   }
   const logLik = gaussianLogLik(residuals, sigma2);
   const nParams = base.order.p + base.order.q + (base.hasIntercept ? 1 : 0) + 1;
@@ -335,7 +339,12 @@ function finishModel(
  * Least squares AR(p) on the sample t = start..T−1 (start ≥ p): residuals and coefficients.
  * Used by fitAR (start = p) and selectOrder (a common start for every p).
  */
-function olsAR(x: readonly number[], p: number, withIntercept: boolean, start: number): { intercept: number; phi: number[]; residuals: number[] } {
+function olsAR(
+  x: readonly number[],
+  p: number,
+  withIntercept: boolean,
+  start: number,
+): { intercept: number; phi: number[]; residuals: number[] } {
   const rows: number[][] = [];
   const y: number[] = [];
   for (let t = start; t < x.length; t++) {
@@ -456,7 +465,9 @@ export function selectOrder(
   const minP = options.minP ?? 0;
   assertInt(maxP, "options.maxP", 0);
   if (maxP > pmax) {
-    throw new Error(`options.maxP = ${maxP} is too large for a series of length ${T}: least squares needs T − maxP > maxP${withIntercept ? " + 1" : ""}, so maxP must be at most ${pmax}`);
+    throw new Error(
+      `options.maxP = ${maxP} is too large for a series of length ${T}: least squares needs T − maxP > maxP${withIntercept ? " + 1" : ""}, so maxP must be at most ${pmax}`,
+    );
   }
   assertInt(minP, "options.minP", 0, maxP);
   const table: OrderScore[] = [];
@@ -464,7 +475,15 @@ export function selectOrder(
     const fit = olsAR(values, p, withIntercept, maxP);
     const sse = fit.residuals.reduce((s, e) => s + e * e, 0);
     const model = finishModel(
-      { order: { p, d: 0, q: 0 }, method: "ols", hasIntercept: withIntercept, intercept: fit.intercept, phi: fit.phi, theta: [], x: values },
+      {
+        order: { p, d: 0, q: 0 },
+        method: "ols",
+        hasIntercept: withIntercept,
+        intercept: fit.intercept,
+        phi: fit.phi,
+        theta: [],
+        x: values,
+      },
       fit.residuals,
       sse / fit.residuals.length,
     );
@@ -531,7 +550,8 @@ export interface FitARIMAOptions {
  */
 export function fitARIMA(x: SeriesInput, order: ArimaOrder, options: FitARIMAOptions = {}): ArimaModel {
   const values = toSeries(x, "x", 2);
-  if (order === null || typeof order !== "object") throw new Error(`order must be an object { p, d, q }, got ${order === null ? "null" : typeof order}`);
+  if (order === null || typeof order !== "object")
+    throw new Error(`order must be an object { p, d, q }, got ${order === null ? "null" : typeof order}`);
   const { p, d, q } = order;
   assertInt(p, "order.p", 0);
   assertInt(d, "order.d", 0);
@@ -599,7 +619,10 @@ export function fitARIMA(x: SeriesInput, order: ArimaOrder, options: FitARIMAOpt
       let accepted = false;
       while (!accepted && lambda < 1e16) {
         const A = JtJ.map((row, a) => row.map((v, b) => (a === b ? v * (1 + lambda) : v)));
-        const delta = trySolveLinearSystem(A, Jte.map((v) => -v));
+        const delta = trySolveLinearSystem(
+          A,
+          Jte.map((v) => -v),
+        );
         if (delta) {
           const trial = beta.map((v, c) => v + delta[c]);
           const tp = unpack(trial);
@@ -624,7 +647,15 @@ export function fitARIMA(x: SeriesInput, order: ArimaOrder, options: FitARIMAOpt
   const params = unpack(beta);
   const residuals = armaResiduals(w, params.intercept, params.phi, params.theta);
   return finishModel(
-    { order: { p, d, q }, method: "css", hasIntercept: withIntercept, intercept: params.intercept, phi: params.phi, theta: params.theta, x: values },
+    {
+      order: { p, d, q },
+      method: "css",
+      hasIntercept: withIntercept,
+      intercept: params.intercept,
+      phi: params.phi,
+      theta: params.theta,
+      x: values,
+    },
     residuals,
     sumSq(residuals) / residuals.length,
   );
@@ -645,7 +676,8 @@ function assertModel(model: ArimaModel, name = "model"): void {
     model.theta.length === model.order.q &&
     Number.isFinite(model.intercept) &&
     model.sigma2 > 0;
-  if (!ok) throw new Error(`${name} must be a fitted model from fitAR or fitARIMA (with phi of length p, theta of length q and sigma2 > 0)`);
+  if (!ok)
+    throw new Error(`${name} must be a fitted model from fitAR or fitARIMA (with phi of length p, theta of length q and sigma2 > 0)`);
 }
 
 /**
@@ -710,7 +742,9 @@ export function forecast(model: ArimaModel, h: number, options: ForecastOptions 
   const { p, d, q } = model.order;
   const history = toSeries(options.history ?? model.x, options.history ? "options.history" : "model.x");
   if (history.length < p + d + 1) {
-    throw new Error(`${options.history ? "options.history" : "model.x"} has ${history.length} values; an ARIMA(${p}, ${d}, ${q}) forecast needs at least p + d + 1 = ${p + d + 1}`);
+    throw new Error(
+      `${options.history ? "options.history" : "model.x"} has ${history.length} values; an ARIMA(${p}, ${d}, ${q}) forecast needs at least p + d + 1 = ${p + d + 1}`,
+    );
   }
   const w = difference(history, d);
   const e = [...new Array<number>(p).fill(0), ...armaResiduals(w, model.intercept, model.phi, model.theta)];
@@ -776,7 +810,9 @@ export function simulate(model: ArimaModel, n: number, options: SimulateOptions 
   if (options.history !== undefined) {
     base = toSeries(options.history, "options.history");
     if (base.length < p + d + 1) {
-      throw new Error(`options.history has ${base.length} values; continuing an ARIMA(${p}, ${d}, ${q}) needs at least p + d + 1 = ${p + d + 1}`);
+      throw new Error(
+        `options.history has ${base.length} values; continuing an ARIMA(${p}, ${d}, ${q}) needs at least p + d + 1 = ${p + d + 1}`,
+      );
     }
     w = difference(base, d);
     e = [...new Array<number>(p).fill(0), ...armaResiduals(w, model.intercept, model.phi, model.theta)];
@@ -822,20 +858,28 @@ export interface HeldOutOptions {
  * @param model from fitAR or fitARIMA
  * @param x shape [T'], finite, on the original scale
  */
-export function heldOutLogLik(model: ArimaModel, x: SeriesInput, options: HeldOutOptions = {}): { logLik: number; nobs: number; logLikPerStep: number } {
+export function heldOutLogLik(
+  model: ArimaModel,
+  x: SeriesInput,
+  options: HeldOutOptions = {},
+): { logLik: number; nobs: number; logLikPerStep: number } {
   assertModel(model);
   const { p, d } = model.order;
   const newValues = toSeries(x, "x");
   const past = options.history !== undefined ? toSeries(options.history, "options.history") : [];
   const all = [...past, ...newValues];
   if (all.length < p + d + 1) {
-    throw new Error(`x${past.length ? " with options.history" : ""} has ${all.length} values; scoring an ARIMA(${p}, ${d}, ${model.order.q}) needs at least p + d + 1 = ${p + d + 1}`);
+    throw new Error(
+      `x${past.length ? " with options.history" : ""} has ${all.length} values; scoring an ARIMA(${p}, ${d}, ${model.order.q}) needs at least p + d + 1 = ${p + d + 1}`,
+    );
   }
   const w = difference(all, d);
   const e = armaResiduals(w, model.intercept, model.phi, model.theta); // e[r] predicts all[d + p + r]
   const scored = e.filter((_, r) => d + p + r >= past.length);
   if (scored.length === 0) {
-    throw new Error(`x has ${newValues.length} values, all used as conditioning values (d + p = ${d + p}); pass options.history or a longer x`);
+    throw new Error(
+      `x has ${newValues.length} values, all used as conditioning values (d + p = ${d + p}); pass options.history or a longer x`,
+    );
   }
   const logLik = gaussianLogLik(scored, model.sigma2);
   return { logLik, nobs: scored.length, logLikPerStep: logLik / scored.length };

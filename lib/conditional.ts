@@ -104,7 +104,13 @@ export interface ConditionalLossOptions {
  * @param labels int32 [B]
  * @returns the loss, shape []
  */
-export function conditionalLoss(epsTheta: CondEpsTheta, x0: tf.Tensor2D, labels: tf.Tensor1D, schedule: Schedule, options: ConditionalLossOptions = {}): tf.Scalar {
+export function conditionalLoss(
+  epsTheta: CondEpsTheta,
+  x0: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  schedule: Schedule,
+  options: ConditionalLossOptions = {},
+): tf.Scalar {
   assertShape(labels, [x0.shape[0]], "labels", ["B"]);
   return tf.tidy(() => {
     const c = dropCondition(labels, options.pUncond ?? 0.1); // [B]
@@ -189,7 +195,12 @@ export function parsePrompt(prompt: string): number {
     else unknown.push(token);
   }
   if (unknown.length > 0 || found.length !== 1) {
-    const why = unknown.length > 0 ? `does not understand ${unknown.map((u) => JSON.stringify(u)).join(", ")}` : found.length === 0 ? "names no digit" : `names ${found.length} digits (${found.join(", ")}), expected one`;
+    const why =
+      unknown.length > 0
+        ? `does not understand ${unknown.map((u) => JSON.stringify(u)).join(", ")}`
+        : found.length === 0
+          ? "names no digit"
+          : `names ${found.length} digits (${found.join(", ")}), expected one`;
     throw new Error(`parsePrompt(${JSON.stringify(prompt)}) ${why}. It understands ${PROMPT_VOCABULARY}.`);
   }
   return found[0];

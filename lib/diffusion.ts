@@ -100,7 +100,7 @@ export function linearSchedule(T = 1000, betaStart = 1e-4, betaEnd = 0.02): Sche
 export function cosineSchedule(T = 1000, s = 0.008, maxBeta = 0.999): Schedule {
   assertInt(T, "T", 1);
   if (!(s >= 0)) throw new Error(`cosineSchedule needs s ≥ 0, got ${s}`);
-  const f = (t: number) => Math.cos((((t / T) + s) / (1 + s)) * (Math.PI / 2)) ** 2;
+  const f = (t: number) => Math.cos(((t / T + s) / (1 + s)) * (Math.PI / 2)) ** 2;
   const betas = new Float64Array(T);
   for (let i = 0; i < T; i++) betas[i] = Math.min(1 - f(i + 1) / f(i), maxBeta);
   return fromBetas("cosine", betas);
@@ -169,7 +169,11 @@ export function qSample(x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, 
 function qSampleAt(x0: tf.Tensor, t: tf.Tensor1D, eps: tf.Tensor, schedule: Schedule): tf.Tensor {
   return tf.tidy(() => {
     const sqrtAlphaBar = perExample(schedule.alphaBars.map(Math.sqrt), t, x0.rank); // [B, 1, ...]
-    const sqrtOneMinusAlphaBar = perExample(schedule.alphaBars.map((a) => Math.sqrt(1 - a)), t, x0.rank);
+    const sqrtOneMinusAlphaBar = perExample(
+      schedule.alphaBars.map((a) => Math.sqrt(1 - a)),
+      t,
+      x0.rank,
+    );
     return sqrtAlphaBar.mul(x0).add(sqrtOneMinusAlphaBar.mul(eps));
   });
 }
@@ -201,7 +205,9 @@ export function qPosterior(
   }
   return tf.tidy(() => {
     const tt = stepsTensor(t, x0, schedule);
-    const mean = perExample(coef0, tt, x0.rank).mul(x0).add(perExample(coefT, tt, x0.rank).mul(xt));
+    const mean = perExample(coef0, tt, x0.rank)
+      .mul(x0)
+      .add(perExample(coefT, tt, x0.rank).mul(xt));
     const variance = perExample(posteriorVariances, tt, x0.rank);
     return { mean, variance };
   });
@@ -228,7 +234,10 @@ export function timeEmbedding(t: tf.Tensor1D, E: number, maxPeriod = 10000): tf.
   const half = E / 2;
   return tf.tidy(() => {
     const omega = tf.tensor1d(Float32Array.from({ length: half }, (_, k) => Math.exp((-Math.log(maxPeriod) * k) / half))); // [E/2]
-    const angles = t.toFloat().reshape([-1, 1]).mul(omega.reshape([1, half])); // [B, E/2]
+    const angles = t
+      .toFloat()
+      .reshape([-1, 1])
+      .mul(omega.reshape([1, half])); // [B, E/2]
     return tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D; // [B, E]
   });
 }
@@ -404,7 +413,10 @@ export function pSample(epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule
     if (options.clipX0) {
       const [lo, hi] = options.clipX0;
       // x̂_0 from eq. (4) solved for x_0, clipped, then the posterior mean μ̃_t(x_t, x̂_0) of eq. (7)
-      const x0Hat = xt.sub(epsHat.mul(Math.sqrt(1 - alphaBars[t]))).div(Math.sqrt(alphaBars[t])).clipByValue(lo, hi);
+      const x0Hat = xt
+        .sub(epsHat.mul(Math.sqrt(1 - alphaBars[t])))
+        .div(Math.sqrt(alphaBars[t]))
+        .clipByValue(lo, hi);
       const coef0 = (Math.sqrt(alphaBarsPrev[t]) * betas[t]) / (1 - alphaBars[t]);
       const coefT = (Math.sqrt(alphas[t]) * (1 - alphaBarsPrev[t])) / (1 - alphaBars[t]);
       mean = x0Hat.mul(coef0).add(xt.mul(coefT)) as tf.Tensor2D;
@@ -562,7 +574,13 @@ export function ddimSampleLoop(
 ): SampleLoopResult {
   const { steps = 50, eta = 0, clipX0 } = options;
   const ts = ddimTimesteps(schedule.T, steps);
-  return runLoop(shape, ts, options, (x, k) => ddimStep(epsTheta, x, ts[k], k + 1 < ts.length ? ts[k + 1] : -1, schedule, { eta, clipX0 }), schedule.T);
+  return runLoop(
+    shape,
+    ts,
+    options,
+    (x, k) => ddimStep(epsTheta, x, ts[k], k + 1 < ts.length ? ts[k + 1] : -1, schedule, { eta, clipX0 }),
+    schedule.T,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,7 +609,13 @@ export interface InpaintOptions {
  * @param mask 1 where a pixel is known, 0 where it is to be generated, shape [B, D] or [1, D]
  * @returns the completed images, shape [B, D] (exactly `known` where mask = 1)
  */
-export function inpaint(epsTheta: EpsTheta, known: tf.Tensor2D, mask: tf.Tensor2D, schedule: Schedule, options: InpaintOptions = {}): tf.Tensor2D {
+export function inpaint(
+  epsTheta: EpsTheta,
+  known: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  schedule: Schedule,
+  options: InpaintOptions = {},
+): tf.Tensor2D {
   assertShape(known, [null, null], "known", ["B", "D"]);
   assertShape(mask, [null, known.shape[1]], "mask", ["B or 1", "D"]);
   if (mask.shape[0] !== 1 && mask.shape[0] !== known.shape[0]) {

@@ -42,12 +42,7 @@ export function inNotebook(): boolean {
 
 /** Escapes text for safe use inside HTML element content or a quoted attribute. */
 export function escapeHTML(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 /** Strips tags from HTML for the terminal fallback (keeps the text, drops scripts). */

@@ -46,10 +46,15 @@ function range(mu: number, options: QuadratureOptions): [number, number, number]
  */
 export function value1D(mu: number, d: (x: number) => number, options: QuadratureOptions = {}): number {
   const [lo, hi, n] = range(mu, options);
-  return simpson((x) => {
-    const dx = d(x);
-    return plogq(normalPdf(x, 0), dx) + plogq(normalPdf(x, mu), 1 - dx);
-  }, lo, hi, n);
+  return simpson(
+    (x) => {
+      const dx = d(x);
+      return plogq(normalPdf(x, 0), dx) + plogq(normalPdf(x, mu), 1 - dx);
+    },
+    lo,
+    hi,
+    n,
+  );
 }
 
 /**
@@ -60,12 +65,17 @@ export function value1D(mu: number, d: (x: number) => number, options: Quadratur
  */
 export function trainingCriterion1D(mu: number, options: QuadratureOptions = {}): number {
   const [lo, hi, n] = range(mu, options);
-  return simpson((x) => {
-    const lp = normalLogPdf(x, 0);
-    const lg = normalLogPdf(x, mu);
-    const lm = logAddExp(lp, lg); // log(p_data + p_g)
-    return Math.exp(lp) * (lp - lm) + Math.exp(lg) * (lg - lm);
-  }, lo, hi, n);
+  return simpson(
+    (x) => {
+      const lp = normalLogPdf(x, 0);
+      const lg = normalLogPdf(x, mu);
+      const lm = logAddExp(lp, lg); // log(p_data + p_g)
+      return Math.exp(lp) * (lp - lm) + Math.exp(lg) * (lg - lm);
+    },
+    lo,
+    hi,
+    n,
+  );
 }
 
 /**
@@ -77,10 +87,15 @@ export function trainingCriterion1D(mu: number, options: QuadratureOptions = {})
  */
 export function jsDivergence1D(p: (x: number) => number, q: (x: number) => number, lo: number, hi: number, intervals = 4000): number {
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new Error(`need finite lo < hi, got lo = ${lo}, hi = ${hi}`);
-  return simpson((x) => {
-    const px = p(x);
-    const qx = q(x);
-    const m = (px + qx) / 2;
-    return 0.5 * ((px > 0 ? px * Math.log(px / m) : 0) + (qx > 0 ? qx * Math.log(qx / m) : 0));
-  }, lo, hi, intervals);
+  return simpson(
+    (x) => {
+      const px = p(x);
+      const qx = q(x);
+      const m = (px + qx) / 2;
+      return 0.5 * ((px > 0 ? px * Math.log(px / m) : 0) + (qx > 0 ? qx * Math.log(qx / m) : 0));
+    },
+    lo,
+    hi,
+    intervals,
+  );
 }

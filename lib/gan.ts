@@ -94,10 +94,11 @@ export interface GeneratorLossOptions {
 export function generatorLoss(fakeLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Scalar {
   checkLogits(fakeLogits, "fakeLogits");
   const { nonSaturating = true } = options;
-  return tf.tidy(() =>
-    nonSaturating
-      ? (tf.mean(softplus(tf.neg(fakeLogits))) as tf.Scalar) // −E log D(G(z))
-      : (tf.neg(tf.mean(softplus(fakeLogits))) as tf.Scalar), // E log(1 − D(G(z)))
+  return tf.tidy(
+    () =>
+      nonSaturating
+        ? (tf.mean(softplus(tf.neg(fakeLogits))) as tf.Scalar) // −E log D(G(z))
+        : (tf.neg(tf.mean(softplus(fakeLogits))) as tf.Scalar), // E log(1 − D(G(z)))
   );
 }
 
@@ -364,7 +365,8 @@ export class GANMonitor {
     }
     if (n >= w && n % Math.max(1, Math.floor(w / 5)) === 0) {
       const mean = (xs: number[]) => xs.slice(n - w).reduce((a, b) => a + b, 0) / w;
-      const winning = mean(h.dRealAccuracy) >= this.winAccuracy && mean(h.dFakeAccuracy) >= this.winAccuracy && mean(h.dLoss) <= this.winLoss;
+      const winning =
+        mean(h.dRealAccuracy) >= this.winAccuracy && mean(h.dFakeAccuracy) >= this.winAccuracy && mean(h.dLoss) <= this.winLoss;
       if (winning && !this.dWinning) {
         this.give(
           `GAN warning: D wins completely. Over steps ${n - w + 1}–${n} it told real from generated ` +

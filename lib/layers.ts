@@ -56,7 +56,8 @@ export function dense(inDim: number, outDim: number, options: DenseOptions = {})
   assertInt(outDim, "outDim", 1);
   const { scale = 1, bias = "uniform" } = options;
   const w = uniformVariable<tf.Rank.R2>([inDim, outDim], inDim, scale); // [in, out]
-  const b = bias === "zeros" ? tf.tidy(() => tf.variable(tf.zeros([outDim]) as tf.Tensor1D)) : uniformVariable<tf.Rank.R1>([outDim], inDim, scale);
+  const b =
+    bias === "zeros" ? tf.tidy(() => tf.variable(tf.zeros([outDim]) as tf.Tensor1D)) : uniformVariable<tf.Rank.R1>([outDim], inDim, scale);
   return { w, b };
 }
 
@@ -161,7 +162,9 @@ export function conv2d(inChannels: number, outChannels: number, options: Conv2DO
   const fanIn = inChannels * k * k;
   const w = uniformVariable<tf.Rank.R4>([k, k, inChannels, outChannels], fanIn, scale); // [k, k, C_in, C_out]
   const b = // [C_out]
-    bias === "zeros" ? tf.tidy(() => tf.variable(tf.zeros([outChannels]) as tf.Tensor1D)) : uniformVariable<tf.Rank.R1>([outChannels], fanIn, scale);
+    bias === "zeros"
+      ? tf.tidy(() => tf.variable(tf.zeros([outChannels]) as tf.Tensor1D))
+      : uniformVariable<tf.Rank.R1>([outChannels], fanIn, scale);
   return { w, b, stride };
 }
 
@@ -177,7 +180,15 @@ export function applyConv2d(layer: Conv2D, x: tf.Tensor4D, activation: Activatio
   assertShape(x, [null, null, null, cIn], "x", ["B", "h", "w", "C_in"]);
   const p = (k - 1) / 2;
   return tf.tidy(() => {
-    const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x; // [B, h + 2p, w + 2p, C_in]
+    const padded =
+      p > 0
+        ? tf.pad(x, [
+            [0, 0],
+            [p, p],
+            [p, p],
+            [0, 0],
+          ])
+        : x; // [B, h + 2p, w + 2p, C_in]
     return tf.fused.conv2d({
       x: padded,
       filter: layer.w,

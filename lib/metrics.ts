@@ -139,7 +139,10 @@ export function sampleDiversity(x: tf.Tensor2D): number {
   const total = tf.tidy(() => {
     const sq = x.square().sum(1); // [N]
     // ‖xᵢ − xⱼ‖² = ‖xᵢ‖² + ‖xⱼ‖² − 2xᵢ·xⱼ
-    const d2 = sq.reshape([N, 1]).add(sq.reshape([1, N])).sub(tf.matMul(x, x, false, true).mul(2)); // [N, N]
+    const d2 = sq
+      .reshape([N, 1])
+      .add(sq.reshape([1, N]))
+      .sub(tf.matMul(x, x, false, true).mul(2)); // [N, N]
     return d2.relu().sqrt().sum();
   });
   const s = total.dataSync()[0];
@@ -158,10 +161,15 @@ export function sampleDiversity(x: tf.Tensor2D): number {
 export function meanNearestDistance(a: tf.Tensor2D, b: tf.Tensor2D): number {
   assertShape(a, [null, null], "a", ["Na", "D"]);
   assertShape(b, [null, a.shape[1]], "b (the same feature count D as a)", ["Nb", "D"]);
-  if (a.shape[0] === 0 || b.shape[0] === 0) throw new Error(`meanNearestDistance: a and b need at least one row, got ${a.shape[0]} and ${b.shape[0]}`);
+  if (a.shape[0] === 0 || b.shape[0] === 0)
+    throw new Error(`meanNearestDistance: a and b need at least one row, got ${a.shape[0]} and ${b.shape[0]}`);
   const mean = tf.tidy(() => {
     // ‖aᵢ − bⱼ‖² = ‖aᵢ‖² + ‖bⱼ‖² − 2aᵢ·bⱼ, clipped at 0 against rounding
-    const d2 = a.square().sum(1, true).add(b.square().sum(1).reshape([1, -1])).sub(tf.matMul(a, b, false, true).mul(2)); // [Na, Nb]
+    const d2 = a
+      .square()
+      .sum(1, true)
+      .add(b.square().sum(1).reshape([1, -1]))
+      .sub(tf.matMul(a, b, false, true).mul(2)); // [Na, Nb]
     return d2.min(1).relu().sqrt().mean();
   });
   const value = mean.dataSync()[0];
@@ -195,7 +203,7 @@ export function anomalyAUC(normalScores: ArrayLike<number>, anomalyScores: Array
   all.sort((a, b) => a.s - b.s);
   // Mann–Whitney: sum of the anomalies' ranks (ties get their average rank).
   let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j].s === all[i].s) j++;
     const avgRank = (i + 1 + j) / 2;

@@ -199,7 +199,8 @@ export interface BinarizeOptions {
  */
 export function binarize<T extends tf.Tensor>(images: T, options: BinarizeOptions = {}): T {
   const mode = options.mode ?? "threshold";
-  if (mode !== "threshold" && mode !== "sample") throw new Error(`options.mode must be "threshold" or "sample", got ${JSON.stringify(mode)}`);
+  if (mode !== "threshold" && mode !== "sample")
+    throw new Error(`options.mode must be "threshold" or "sample", got ${JSON.stringify(mode)}`);
   return tf.tidy(() => {
     const cut = mode === "threshold" ? tf.scalar(0.5) : tf.randomUniform(images.shape);
     return (mode === "threshold" ? tf.greaterEqual(images, cut) : tf.less(cut, images)).cast("float32") as T;

@@ -215,10 +215,7 @@ export function erfc(x: number): number {
  * @param options tol: stop when ‖off-diagonal‖ ≤ tol·max|A|·F (default 1e−14); maxSweeps (default 100)
  * @returns eigenvalues λ (length F, unsorted) and V, shape [F, F], whose columns are the eigenvectors
  */
-export function symmetricEigen(
-  A: Matrix,
-  options: { tol?: number; maxSweeps?: number } = {},
-): { values: number[]; vectors: Matrix } {
+export function symmetricEigen(A: Matrix, options: { tol?: number; maxSweeps?: number } = {}): { values: number[]; vectors: Matrix } {
   const n = A.length;
   A.forEach((row, i) => {
     if (row.length !== n) throw new Error(`symmetricEigen: A must be square, row ${i} has ${row.length} entries, expected ${n}`);

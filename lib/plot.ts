@@ -90,9 +90,7 @@ function plotlyJS(): string {
   try {
     file = createRequire(path.join(process.cwd(), "noop.js")).resolve("plotly.js-dist-min");
   } catch {
-    throw new Error(
-      `plotly.js-dist-min was not found from ${process.cwd()}: run the course from its root folder, after npm install`,
-    );
+    throw new Error(`plotly.js-dist-min was not found from ${process.cwd()}: run the course from its root folder, after npm install`);
   }
   plotlySource = fs.readFileSync(file, "utf8");
   return plotlySource;
@@ -125,7 +123,10 @@ export function forgetInlinedLibrary(): void {
 /** JSON safe inside a `<script>`: typed arrays become arrays, `<` is escaped. */
 function scriptJSON(value: unknown): string {
   const json = JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v));
-  return json.replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function checkFigure(fig: Figure, name: string): void {
@@ -194,7 +195,10 @@ export function figureSummary(fig: Figure): string {
   const kinds = new Map<string, number>();
   for (const t of fig.data) kinds.set(t.type ?? "scatter", (kinds.get(t.type ?? "scatter") ?? 0) + 1);
   const kindText = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ");
-  const names = fig.data.map((t) => t.name).filter((n): n is string => typeof n === "string" && n !== "").map(unescape);
+  const names = fig.data
+    .map((t) => t.name)
+    .filter((n): n is string => typeof n === "string" && n !== "")
+    .map(unescape);
   const namesText = names.length > 0 && names.length <= 10 ? `: ${names.join(", ")}` : "";
   const frames = fig.frames && fig.frames.length > 0 ? `, ${fig.frames.length} frames` : "";
   const n = fig.data.length;
@@ -202,7 +206,12 @@ export function figureSummary(fig: Figure): string {
 }
 
 function unescape(s: string): string {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 function titleText(title: unknown): string {
@@ -380,7 +389,7 @@ export function linePlot(
   const data: Trace[] = list.map((s, i) => {
     const label = i === 0 && list.length === 1 ? "series" : `series[${i}]`;
     const y = toNumbers(s.y, label + ".y");
-    const xs = s.x !== undefined ? toNumbers(s.x, label + ".x") : sharedX ?? y.map((_, j) => j);
+    const xs = s.x !== undefined ? toNumbers(s.x, label + ".x") : (sharedX ?? y.map((_, j) => j));
     if (xs.length !== y.length) {
       throw new Error(`${s.x !== undefined ? label + ".x" : "options.x"} has ${xs.length} values but ${label} has ${y.length}`);
     }
@@ -435,10 +444,7 @@ export interface ScatterPlotOptions extends CommonPlotOptions {
  * @param points shape [N, 2], as a tensor or `number[][]`, or `{ x: [N], y: [N] }`
  * @returns the figure: one trace per group (labels), or one trace
  */
-export function scatterPlot(
-  points: tf.Tensor | number[][] | { x: Numbers; y: Numbers },
-  options: ScatterPlotOptions = {},
-): Figure {
+export function scatterPlot(points: tf.Tensor | number[][] | { x: Numbers; y: Numbers }, options: ScatterPlotOptions = {}): Figure {
   checkSize(options);
   const { labels, groups, colors, legendTitle = "label", xTitle, yTitle, title, height, width } = options;
   const { markerSize = 5, opacity = 0.75, equalAxes = false } = options;
@@ -475,18 +481,34 @@ export function scatterPlot(
   if (labels !== undefined) {
     const lab: (number | string)[] = labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : Array.from(labels);
     if (lab.length !== N) throw new Error(`options.labels has ${lab.length} labels but points has ${N} points`);
-    const order = groups ?? [...new Set(lab)].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+    const order =
+      groups ??
+      [...new Set(lab)].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
     for (const g of order) {
       const idx: number[] = [];
       lab.forEach((l, i) => {
         if (l === g) idx.push(i);
       });
-      data.push({ type: "scatter", mode: "markers", name: plotText(g), x: gaps(idx.map((i) => xs[i])), y: gaps(idx.map((i) => ys[i])), marker });
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: plotText(g),
+        x: gaps(idx.map((i) => xs[i])),
+        y: gaps(idx.map((i) => ys[i])),
+        marker,
+      });
     }
   } else if (colors !== undefined) {
     const c = toNumbers(colors, "options.colors");
     if (c.length !== N) throw new Error(`options.colors has ${c.length} values but points has ${N} points`);
-    data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker: { ...marker, color: c, colorscale: "Viridis", showscale: true } });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "",
+      x: gaps(xs),
+      y: gaps(ys),
+      marker: { ...marker, color: c, colorscale: "Viridis", showscale: true },
+    });
   } else {
     data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker });
   }
@@ -531,8 +553,15 @@ export interface HeatmapOptions extends CommonPlotOptions {
 
 /** ColorBrewer's "Blues", light for low values (Plotly's own "Blues" runs dark to light). */
 export const WHITE_TO_BLUE: [number, string][] = [
-  [0, "#f7fbff"], [0.125, "#deebf7"], [0.25, "#c6dbef"], [0.375, "#9ecae1"], [0.5, "#6baed6"],
-  [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"], [1, "#08306b"],
+  [0, "#f7fbff"],
+  [0.125, "#deebf7"],
+  [0.25, "#c6dbef"],
+  [0.375, "#9ecae1"],
+  [0.5, "#6baed6"],
+  [0.625, "#4292c6"],
+  [0.75, "#2171b5"],
+  [0.875, "#08519c"],
+  [1, "#08306b"],
 ];
 
 /**
@@ -553,16 +582,20 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     z = matrix.map((row, r) => toNumbers(row, `matrix[${r}]`));
     const K = z.length > 0 ? z[0].length : 0;
     z.forEach((row, r) => {
-      if (row.length !== K) throw new Error(`matrix must have shape [R, K], but matrix[${r}] has ${row.length} values and matrix[0] has ${K}`);
+      if (row.length !== K)
+        throw new Error(`matrix must have shape [R, K], but matrix[${r}] has ${row.length} values and matrix[0] has ${K}`);
     });
   } else {
     throw new Error(`matrix must be a [R, K] tensor or number[][], got ${describe(matrix)}`);
   }
   const R = z.length;
   const K = R > 0 ? z[0].length : 0;
-  if (rowLabels !== undefined && rowLabels.length !== R) throw new Error(`options.rowLabels has ${rowLabels.length} labels but matrix has ${R} rows`);
-  if (colLabels !== undefined && colLabels.length !== K) throw new Error(`options.colLabels has ${colLabels.length} labels but matrix has ${K} columns`);
-  if (!Number.isInteger(digits) || digits < 0 || digits > 10) throw new Error(`options.digits must be an integer in [0, 10], got ${digits}`);
+  if (rowLabels !== undefined && rowLabels.length !== R)
+    throw new Error(`options.rowLabels has ${rowLabels.length} labels but matrix has ${R} rows`);
+  if (colLabels !== undefined && colLabels.length !== K)
+    throw new Error(`options.colLabels has ${colLabels.length} labels but matrix has ${K} columns`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 10)
+    throw new Error(`options.digits must be an integer in [0, 10], got ${digits}`);
   const rows = (rowLabels ?? z.map((_, r) => r)).map(plotText);
   const cols = (colLabels ?? (z[0] ?? []).map((_, k) => k)).map(plotText);
   const showValues = options.showValues ?? R * K <= 144;
@@ -586,7 +619,15 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     height,
     ...(width ? { width } : {}),
     margin: { l: 70, r: 20, t: hasTitle ? 50 : 20, b: 60 },
-    xaxis: { title: { text: plotText(xTitle ?? "") }, tickmode: "array", tickvals: cols.map((_, k) => k), ticktext: cols, showgrid: false, zeroline: false, ...(square ? { constrain: "domain" } : {}) },
+    xaxis: {
+      title: { text: plotText(xTitle ?? "") },
+      tickmode: "array",
+      tickvals: cols.map((_, k) => k),
+      ticktext: cols,
+      showgrid: false,
+      zeroline: false,
+      ...(square ? { constrain: "domain" } : {}),
+    },
     yaxis: {
       title: { text: plotText(yTitle ?? "") },
       tickmode: "array",
@@ -836,7 +877,9 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
   const nTraces = frames[0].data.length;
   frames.forEach((f, i) => {
     if (f.data.length !== nTraces) {
-      throw new Error(`frames[${i}] has ${f.data.length} traces but frames[0] has ${nTraces}; every frame must draw the same traces (for scatterPlot, fix options.groups)`);
+      throw new Error(
+        `frames[${i}] has ${f.data.length} traces but frames[0] has ${nTraces}; every frame must draw the same traces (for scatterPlot, fix options.groups)`,
+      );
     }
   });
   const names = frames.map((_, i) => labels?.[i] ?? String(i));
@@ -900,7 +943,11 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
       pad: { t: 50, r: 10 },
       buttons: [
         { label: "▶ Play", method: "animate", args: [null, step(frameMs)] },
-        { label: "❚❚ Pause", method: "animate", args: [[null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } }] },
+        {
+          label: "❚❚ Pause",
+          method: "animate",
+          args: [[null], { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } }],
+        },
       ],
     },
   ];

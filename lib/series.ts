@@ -9,12 +9,11 @@
 
 /** Throws unless `x` is an array (or typed array) of numbers. */
 function assertNumberArray(x: unknown, name: string): asserts x is ArrayLike<number> {
-  const ok =
-    (Array.isArray(x) && x.every((v) => typeof v === "number")) ||
-    x instanceof Float32Array ||
-    x instanceof Float64Array;
+  const ok = (Array.isArray(x) && x.every((v) => typeof v === "number")) || x instanceof Float32Array || x instanceof Float64Array;
   if (!ok) {
-    throw new Error(`${name} must be an array of numbers, got ${x === null ? "null" : Array.isArray(x) ? "an array with non-numbers" : typeof x}`);
+    throw new Error(
+      `${name} must be an array of numbers, got ${x === null ? "null" : Array.isArray(x) ? "an array with non-numbers" : typeof x}`,
+    );
   }
 }
 
@@ -109,7 +108,7 @@ function monthLabel(index: number): string {
  */
 export function reindexMonthly(dates: readonly string[], values: ArrayLike<number>): MonthlyGrid {
   if (!Array.isArray(dates) || !dates.every((d) => typeof d === "string")) {
-    throw new Error("dates must be an array of strings like \"1958-03-01\"");
+    throw new Error('dates must be an array of strings like "1958-03-01"');
   }
   assertNumberArray(values, "values");
   if (dates.length !== values.length) {

@@ -84,7 +84,8 @@ function describe(x: unknown): string {
 /** Reads the data into formatted text cells and checks the options. */
 function cells(data: DataFrameLike | TableRecord[], options: TableOptions): Cells {
   const { digits = 4, maxRows = 20 } = options;
-  if (!Number.isInteger(digits) || digits < 0 || digits > 20) throw new Error(`options.digits must be an integer in [0, 20], got ${digits}`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 20)
+    throw new Error(`options.digits must be an integer in [0, 20], got ${digits}`);
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new Error(`options.maxRows must be a positive integer, got ${maxRows}`);
 
   let allColumns: string[];
@@ -123,14 +124,27 @@ function cells(data: DataFrameLike | TableRecord[], options: TableOptions): Cell
     });
   }
   const R = rowValues.length;
-  const shown = R <= maxRows ? rowValues.map((_, r) => r) : [...Array(Math.ceil(maxRows / 2)).keys(), ...Array.from({ length: Math.floor(maxRows / 2) }, (_, i) => R - Math.floor(maxRows / 2) + i)];
-  const numeric = picks.map((k) => rowValues.length > 0 && rowValues.every((row) => row[k] === null || row[k] === undefined || typeof row[k] === "number"));
+  const shown =
+    R <= maxRows
+      ? rowValues.map((_, r) => r)
+      : [
+          ...Array(Math.ceil(maxRows / 2)).keys(),
+          ...Array.from({ length: Math.floor(maxRows / 2) }, (_, i) => R - Math.floor(maxRows / 2) + i),
+        ];
+  const numeric = picks.map(
+    (k) => rowValues.length > 0 && rowValues.every((row) => row[k] === null || row[k] === undefined || typeof row[k] === "number"),
+  );
   // A column with any fraction shows all its numbers with `digits` decimals, so they line up.
-  const fractional = picks.map((k) => rowValues.some((row) => typeof row[k] === "number" && Number.isFinite(row[k]) && !Number.isInteger(row[k])));
+  const fractional = picks.map((k) =>
+    rowValues.some((row) => typeof row[k] === "number" && Number.isFinite(row[k]) && !Number.isInteger(row[k])),
+  );
   const rows: string[][] = [];
   shown.forEach((r, i) => {
     if (i > 0 && r !== shown[i - 1] + 1) rows.push([...(showIndex ? ["…"] : []), ...picks.map(() => "…")]);
-    rows.push([...(showIndex ? [formatCell(index[r], digits)] : []), ...picks.map((k, j) => formatCell(rowValues[r][k], digits, fractional[j]))]);
+    rows.push([
+      ...(showIndex ? [formatCell(index[r], digits)] : []),
+      ...picks.map((k, j) => formatCell(rowValues[r][k], digits, fractional[j])),
+    ]);
   });
   return {
     header: [...(showIndex ? [""] : []), ...picks.map((k) => allColumns[k])],
@@ -149,7 +163,9 @@ export function tableHTML(data: DataFrameLike | TableRecord[], options: TableOpt
   const align = (k: number) => (c.numeric[k] ? ' style="text-align:right"' : ' style="text-align:left"');
   const head = c.header.map((h, k) => `<th${align(k)}>${escapeHTML(h)}</th>`).join("");
   const body = c.rows.map((row) => `<tr>${row.map((v, k) => `<td${align(k)}>${escapeHTML(v)}</td>`).join("")}</tr>`).join("\n");
-  const caption = options.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHTML(options.caption)}</caption>` : "";
+  const caption = options.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHTML(options.caption)}</caption>`
+    : "";
   const note = c.note ? `<p style="font-size:smaller;color:#666">${escapeHTML(c.note)}</p>` : "";
   return (
     `<table class="genai-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums">${caption}\n` +

@@ -118,7 +118,8 @@ export interface SplitOptions {
 /** A seeded split by document: the documents are shuffled, then the last fraction is held out. */
 export function splitDocuments(documents: readonly string[], options: SplitOptions = {}): { train: string[]; validation: string[] } {
   const { validationFraction = 0.1, seed = 0 } = options;
-  if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1), got ${validationFraction}`);
+  if (!(validationFraction > 0 && validationFraction < 1))
+    throw new Error(`validationFraction must be in (0, 1), got ${validationFraction}`);
   const order = shuffleInPlace(documents.slice(), makeRng(seed));
   const nValidation = Math.max(1, Math.round(order.length * validationFraction));
   return { train: order.slice(0, order.length - nValidation), validation: order.slice(order.length - nValidation) };
@@ -185,7 +186,11 @@ export function randomBatch(
  * @param k context size (1 gives the bigram pairs)
  * @returns context ids, N·k numbers row by row (shape [N, k]); targets, shape [N]
  */
-export function contextWindows(vocab: Vocabulary, documents: readonly string[], k: number): { context: Int32Array; target: Int32Array; n: number } {
+export function contextWindows(
+  vocab: Vocabulary,
+  documents: readonly string[],
+  k: number,
+): { context: Int32Array; target: Int32Array; n: number } {
   assertInt(k, "k", 1);
   const context: number[] = [];
   const target: number[] = [];

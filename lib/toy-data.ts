@@ -77,7 +77,10 @@ export function ringCentres(options: RingOptions = {}): tf.Tensor2D {
 }
 
 function centreList(modes: number, radius: number): number[][] {
-  return Array.from({ length: modes }, (_, k) => [radius * Math.cos((2 * Math.PI * k) / modes), radius * Math.sin((2 * Math.PI * k) / modes)]);
+  return Array.from({ length: modes }, (_, k) => [
+    radius * Math.cos((2 * Math.PI * k) / modes),
+    radius * Math.sin((2 * Math.PI * k) / modes),
+  ]);
 }
 
 /**

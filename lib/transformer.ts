@@ -203,7 +203,10 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D)
 
 /** GELU, tanh form: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
 function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))) as tf.Tensor2D;
+  return tf.mul(
+    tf.mul(0.5, x),
+    tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))),
+  ) as tf.Tensor2D;
 }
 
 /**
@@ -253,7 +256,8 @@ export function transformerLoss(model: Transformer, ids: tf.Tensor2D, targets: t
  * @returns the documents (without boundaries)
  */
 export function generate(model: Transformer, vocab: Vocabulary, options: GenerateOptions = {}): string[] {
-  if (vocab.size !== model.config.vocabSize) throw new Error(`vocab has ${vocab.size} ids but the model was built for vocabSize ${model.config.vocabSize}`);
+  if (vocab.size !== model.config.vocabSize)
+    throw new Error(`vocab has ${vocab.size} ids but the model was built for vocabSize ${model.config.vocabSize}`);
   const maxLength = Math.min(options.maxLength ?? model.config.contextLength, model.config.contextLength);
   // The logits [n, Tp, V] of the prefix; the last position's [n, V] predict the next character.
   const next = (prefix: tf.Tensor2D) => tf.tidy(() => lastPositionLogits(transformerForward(model, prefix).logits));

@@ -172,7 +172,12 @@ export function createAutoencoder(options: VAEOptions = {}): Autoencoder {
  * @returns shape []
  */
 export function autoencoderLoss(model: Autoencoder, x: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => reconLogLik(model.config, x, model.decode(model.encode(x))).mean().neg() as tf.Scalar);
+  return tf.tidy(
+    () =>
+      reconLogLik(model.config, x, model.decode(model.encode(x)))
+        .mean()
+        .neg() as tf.Scalar,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

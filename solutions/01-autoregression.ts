@@ -125,7 +125,9 @@ export function fitARLeastSquares(x: number[], p: number): ARParams {
   assertInt(p, "p", 1);
   const T = x.length;
   if (T - p <= p + 1) {
-    throw new Error(`p = ${p} is too large for a series of length ${T}: there are T − p = ${T - p} equations for p + 1 = ${p + 1} coefficients`);
+    throw new Error(
+      `p = ${p} is too large for a series of length ${T}: there are T − p = ${T - p} equations for p + 1 = ${p + 1} coefficients`,
+    );
   }
   const X: number[][] = [];
   const y: number[] = [];

@@ -74,8 +74,14 @@ export function kid(real: tf.Tensor2D, fake: tf.Tensor2D): number {
     const k = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.matMul(x, y, false, true).div(F).add(1).pow(3);
     const kxx = k(real, real); // [N, N]
     const kyy = k(fake, fake); // [M, M]
-    const offXX = kxx.sum().sub(kxx.mul(tf.eye(N)).sum()).div(N * (N - 1));
-    const offYY = kyy.sum().sub(kyy.mul(tf.eye(M)).sum()).div(M * (M - 1));
+    const offXX = kxx
+      .sum()
+      .sub(kxx.mul(tf.eye(N)).sum())
+      .div(N * (N - 1));
+    const offYY = kyy
+      .sum()
+      .sub(kyy.mul(tf.eye(M)).sum())
+      .div(M * (M - 1));
     return offXX.add(offYY).sub(k(real, fake).mean().mul(2));
   });
   const v = parts.dataSync()[0];

@@ -106,12 +106,7 @@ interface TensorLike {
 }
 
 function isTensorLike(x: unknown): x is TensorLike {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    Array.isArray((x as TensorLike).shape) &&
-    typeof (x as TensorLike).dataSync === "function"
-  );
+  return typeof x === "object" && x !== null && Array.isArray((x as TensorLike).shape) && typeof (x as TensorLike).dataSync === "function";
 }
 
 /** What a learner returned, when it is not what was asked for: "undefined (did you forget `return`?)", "a string". */

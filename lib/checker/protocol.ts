@@ -27,9 +27,7 @@ export interface TypecheckRequest {
 
 /** Messages a child sends back over IPC. */
 export type WorkerMessage =
-  | { type: "ready" }
-  | { type: "result"; status: CheckStatus; message: string }
-  | { type: "types"; diagnostics: string[]; total: number };
+  { type: "ready" } | { type: "result"; status: CheckStatus; message: string } | { type: "types"; diagnostics: string[]; total: number };
 
 /** Sends `message` to the runner and waits until it is out. */
 export function send(message: WorkerMessage): Promise<void> {

@@ -78,7 +78,14 @@ export function formatReportText(report: CheckReport): string {
   const indent = " ".repeat(2 + widths.reduce((a, b) => a + b + 2, 0) + 3);
   const lines = [`Stage ${report.stage}: ${report.file}${report.overlay ? ` with ${report.overlay}` : ""}`];
   report.rows.forEach((_, i) => {
-    const left = "  " + cells[i].slice(0, 3).map((s, c) => s.padEnd(widths[c])).join("  ") + "  " + cells[i][3];
+    const left =
+      "  " +
+      cells[i]
+        .slice(0, 3)
+        .map((s, c) => s.padEnd(widths[c]))
+        .join("  ") +
+      "  " +
+      cells[i][3];
     const msg = messages[i].split("\n");
     lines.push(`${left}  ${msg[0]}`.trimEnd());
     for (const more of msg.slice(1)) lines.push(indent + more);

@@ -56,7 +56,10 @@ export function stageFiles(stage: string, dir: string, root: string): { stage: s
   };
   const checksDir = path.join(root, "checks");
   const available = fs.existsSync(checksDir)
-    ? fs.readdirSync(checksDir).filter((f) => /^\d\d-.*\.ts$/.test(f)).map((f) => f.slice(0, 2))
+    ? fs
+        .readdirSync(checksDir)
+        .filter((f) => /^\d\d-.*\.ts$/.test(f))
+        .map((f) => f.slice(0, 2))
     : [];
   if (!available.includes(nn)) {
     throw new Error(`no checks for stage ${nn} (checks/${nn}-*.ts); stages with checks: ${available.join(", ") || "none"}`);
@@ -180,7 +183,8 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
   const all = mod.checks ?? mod.default?.checks;
   if (!Array.isArray(all)) throw new Error(`${relPath(root, checksFile)} must export \`checks\`, an array of defineCheck(...)`);
   const unknown = (options.only ?? []).filter((id) => !all.some((c) => c.id === id));
-  if (unknown.length > 0) throw new Error(`no check with id ${unknown.join(", ")} in ${relPath(root, checksFile)} (ids: ${all.map((c) => c.id).join(", ")})`);
+  if (unknown.length > 0)
+    throw new Error(`no check with id ${unknown.join(", ")} in ${relPath(root, checksFile)} (ids: ${all.map((c) => c.id).join(", ")})`);
   const checks = options.only ? all.filter((c) => options.only!.includes(c.id)) : all;
 
   const exerciseTask = (c: ExerciseCheck) => async (): Promise<CheckRow> => {
@@ -200,7 +204,10 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
     if (out.timedOut === "startup") return row("error", `the checker did not start within ${STARTUP_SECONDS} s: ${lastError(out.stderr)}`);
     const how = out.signal ? `was killed (${out.signal})` : `exited with code ${out.exitCode}`;
     const err = lastError(out.stderr);
-    return row("crash", `the process ${how} before the check finished (does your code call process.exit, or run out of memory?)${err ? `: ${err}` : ""}`);
+    return row(
+      "crash",
+      `the process ${how} before the check finished (does your code call process.exit, or run out of memory?)${err ? `: ${err}` : ""}`,
+    );
   };
 
   const typesTask = async (): Promise<CheckRow> => {

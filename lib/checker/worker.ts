@@ -23,7 +23,10 @@ function loadMessage(root: string, file: string, e: unknown): string {
   let msg = e instanceof Error ? e.message : String(e);
   // esbuild: "Transform failed with 1 error:\n/abs/file.ts:5:24: ERROR: Expected ..." → "line 5:24: Expected ..."
   msg = msg.replace(/^Transform failed with \d+ errors?:\n/, "");
-  msg = msg.split(`${file}:`).join("line ").replace(/(line \d+:\d+): ERROR:/g, "$1:");
+  msg = msg
+    .split(`${file}:`)
+    .join("line ")
+    .replace(/(line \d+:\d+): ERROR:/g, "$1:");
   msg = msg.split(root + path.sep).join("");
   return `could not load ${relPath(root, file)}: ${msg.trim()}`;
 }
@@ -33,7 +36,8 @@ function whereThrown(root: string, e: unknown, files: string[]): string {
   const stack = e instanceof Error && e.stack ? e.stack : "";
   for (const line of stack.split("\n")) {
     for (const f of files) {
-      const m = new RegExp(`${escapeRegExp(f)}:(\\d+)`).exec(line) ?? new RegExp(`${escapeRegExp(pathToFileURL(f).href)}:(\\d+)`).exec(line);
+      const m =
+        new RegExp(`${escapeRegExp(f)}:(\\d+)`).exec(line) ?? new RegExp(`${escapeRegExp(pathToFileURL(f).href)}:(\\d+)`).exec(line);
       if (m) return ` (${relPath(root, f)}:${m[1]})`;
     }
   }
@@ -130,7 +134,10 @@ export async function runWorker(req: WorkerRequest): Promise<void> {
   }
   if (leaked > 0) {
     const over = calls > 1 ? ` (over ${calls} calls)` : "";
-    return finish("leak", `your function left ${leaked} tensor${leaked === 1 ? "" : "s"} allocated${over}: wrap intermediate work in tf.tidy`);
+    return finish(
+      "leak",
+      `your function left ${leaked} tensor${leaked === 1 ? "" : "s"} allocated${over}: wrap intermediate work in tf.tidy`,
+    );
   }
   return finish("pass", "");
 }

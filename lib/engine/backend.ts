@@ -92,13 +92,13 @@ async function choose(prefer: BackendName | "auto"): Promise<BackendChoice> {
       silenceCpuAdvert();
       registerCourseKernels(TFJS_NAME[name]);
       const blas = name !== "native" && courseKernelsInfo().blas ? "; matMul through OpenBLAS" : "";
-      const detail = {
-        native: "native TensorFlow, multi-threaded",
-        wasm: "WebAssembly SIMD via XNNPACK, 1 thread",
-        cpu: "pure JavaScript, the slowest",
-      }[name] + blas;
-      const reason =
-        prefer !== "auto" ? "chosen explicitly" + (process.env.GENAI_BACKEND ? " by GENAI_BACKEND" : "") : why.join("; ");
+      const detail =
+        {
+          native: "native TensorFlow, multi-threaded",
+          wasm: "WebAssembly SIMD via XNNPACK, 1 thread",
+          cpu: "pure JavaScript, the slowest",
+        }[name] + blas;
+      const reason = prefer !== "auto" ? "chosen explicitly" + (process.env.GENAI_BACKEND ? " by GENAI_BACKEND" : "") : why.join("; ");
       return {
         name,
         tfjsName: TFJS_NAME[name],

@@ -144,7 +144,13 @@ function convGeometry(xShape: number[], filterShape: number[], attrs: Attrs): Co
   const [B, H, W, Ci] = xShape;
   const [Fh, Fw, , Co] = filterShape;
   return {
-    B, H, W, Ci, Co, Fh, Fw,
+    B,
+    H,
+    W,
+    Ci,
+    Co,
+    Fh,
+    Fw,
     Oh: info.outHeight,
     Ow: info.outWidth,
     sH: info.strideHeight,
@@ -258,7 +264,12 @@ function wasmConvInput(args: KernelArgs): TensorInfo | null {
     }
   }
   const conv = tf.getKernel("Conv2D", "wasm")!.kernelFunc as unknown as Kernel;
-  const pad = [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]];
+  const pad = [
+    [0, 0],
+    [pads[0], pads[1]],
+    [pads[2], pads[3]],
+    [0, 0],
+  ];
   const out = conv({ inputs: { x: u, filter: turned }, backend, attrs: { strides: 1, pad, dataFormat: "NHWC", dilations: 1 } });
   for (const tmp of temporaries) backend.disposeData(tmp.dataId);
   return Array.isArray(out) ? out[0] : out;

@@ -94,7 +94,15 @@ interface BlasAddon extends ConvAddon {
   /** lse[r] = log Σ exp(logits[r, :]); logp[r] = logits[r, targets[r]] − lse[r] (0 off-vocabulary). */
   xentForward(logits: Float32Array, targets: Int32Array, logp: Float32Array, lse: Float32Array, n: number, v: number): void;
   /** grad[r, i] = dy[r]·([i = targets[r]] − exp(logits[r, i] − lse[r])) (0 rows off-vocabulary). */
-  xentBackward(logits: Float32Array, lse: Float32Array, targets: Int32Array, dy: Float32Array, grad: Float32Array, n: number, v: number): void;
+  xentBackward(
+    logits: Float32Array,
+    lse: Float32Array,
+    targets: Int32Array,
+    dy: Float32Array,
+    grad: Float32Array,
+    n: number,
+    v: number,
+  ): void;
   /** "OpenBLAS 0.3.21 ..." */
   config(): string;
 }
@@ -228,9 +236,7 @@ function wasmUnsortedSegmentSum(args: KernelArgs): TensorInfo {
   const numSegments = Number((args.attrs ?? {}).numSegments);
   const idRank = segmentIds.shape.length;
   if (x.shape.slice(0, idRank).join(",") !== segmentIds.shape.join(",")) {
-    throw new Error(
-      `UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`,
-    );
+    throw new Error(`UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`);
   }
   const outShape = [numSegments, ...x.shape.slice(idRank)];
   const out = backend.makeOutput(outShape, x.dtype);
@@ -406,8 +412,17 @@ function wasmConcat(args: KernelArgs): TensorInfo | null {
     return null;
   }
   const axis = tf.util.parseAxisParam((args.attrs ?? {}).axis as number, inputs[0].shape)[0];
-  tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-  const out = backend.makeOutput(tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis), inputs[0].dtype);
+  tf.backend_util.assertParamsConsistent(
+    inputs.map((t) => t.shape),
+    axis,
+  );
+  const out = backend.makeOutput(
+    tf.backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      axis,
+    ),
+    inputs[0].dtype,
+  );
   const outer = tf.util.sizeFromShape(inputs[0].shape.slice(0, axis));
   const widths = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
   const total = widths.reduce((p, q) => p + q, 0);
@@ -638,7 +653,8 @@ function checkLogSoftmaxInputs(name: string, logits: TensorInfo, targets: Tensor
     throw new Error(`${name}: targets must be int32 [${N}], got ${targets?.dtype} [${targets?.shape}]`);
   }
   for (const [key, t] of Object.entries(rows)) {
-    if (t?.dtype !== "float32" || t.shape.join() !== String(N)) throw new Error(`${name}: ${key} must be float32 [${N}], got ${t?.dtype} [${t?.shape}]`);
+    if (t?.dtype !== "float32" || t.shape.join() !== String(N))
+      throw new Error(`${name}: ${key} must be float32 [${N}], got ${t?.dtype} [${t?.shape}]`);
   }
   return [N, V];
 }
@@ -755,11 +771,7 @@ function blasMatMul(tfjsName: string): (original: Kernel) => Kernel {
       activation in ACTIVATION &&
       (bias === undefined || (bias.dtype === "float32" && tf.util.sizeFromShape(bias.shape) === N));
     if (!covered || M * N === 0) return original(args);
-    const outShape = [
-      ...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)),
-      M,
-      N,
-    ];
+    const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), M, N];
     const out = newFloatOutput(args.backend, tfjsName, outShape);
     // Views after the output's allocation (a grown wasm heap detaches older views).
     addon.gemm(

@@ -66,11 +66,13 @@ export class Adam extends tf.Optimizer {
         const v = this.secondMoments[i].variable;
         if (fused && value.dtype === "float32" && g.dtype === "float32") {
           const attrs = { beta1: this.beta1, beta2: this.beta2, learningRate: this.learningRate, epsilon: this.epsilon, c1, c2 };
-          const [newValue, newM, newV] = tf.engine().runKernel(
-            ADAM_UPDATE_KERNEL,
-            { value, m, v, g } as unknown as tf.NamedTensorMap,
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor[];
+          const [newValue, newM, newV] = tf
+            .engine()
+            .runKernel(
+              ADAM_UPDATE_KERNEL,
+              { value, m, v, g } as unknown as tf.NamedTensorMap,
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
           m.assign(newM);
           v.assign(newV);
           value.assign(newValue);

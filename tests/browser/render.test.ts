@@ -9,7 +9,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectPlotRendered } from "../helpers/browser";
-import { animatedPlot, figureHTML, heatmap, imageGrid, linePlot, pageHTML, plotlyLibraryScript, scatterPlot, type Figure } from "../../lib/plot";
+import {
+  animatedPlot,
+  figureHTML,
+  heatmap,
+  imageGrid,
+  linePlot,
+  pageHTML,
+  plotlyLibraryScript,
+  scatterPlot,
+  type Figure,
+} from "../../lib/plot";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const OUT = path.join(ROOT, "build", "browser");
@@ -24,10 +34,32 @@ beforeAll(async () => {
   const steps = [3, 2, 1, 0].map((t) => tf.tidy(() => images.slice([0, 0, 0], [8, 28, 28]).add(tf.randomUniform([8, 28, 28]).mul(t / 3))));
   figs = [
     linePlot({ train: [3, 2, 1.5, 1.2], val: [3.1, 2.4, 2.1, 2] }, { ...quiet, title: "Loss", xTitle: "epoch", logY: true }),
-    heatmap([[0.9, 0.1, 0], [0.3, 0.4, 0.3], [0, 0.2, 0.8]], { ...quiet, rowLabels: ["the", "<eos>", "the"], colLabels: ["a", "b", "c"], zmin: 0, zmax: 1, title: "Attention" }),
+    heatmap(
+      [
+        [0.9, 0.1, 0],
+        [0.3, 0.4, 0.3],
+        [0, 0.2, 0.8],
+      ],
+      { ...quiet, rowLabels: ["the", "<eos>", "the"], colLabels: ["a", "b", "c"], zmin: 0, zmax: 1, title: "Attention" },
+    ),
     imageGrid(images, { ...quiet, cols: 8, title: "Samples", titles: Array.from({ length: 16 }, (_, i) => String(i)) }),
-    animatedPlot(steps.map((x) => imageGrid(x, { ...quiet, cols: 4, range: [0, 2] })), { ...quiet, labels: ["t=3", "t=2", "t=1", "t=0"], title: "Denoising" }),
-    animatedPlot([1, 2, 3].map((k) => scatterPlot([[0, 0], [k, k], [-k, k]], { ...quiet, labels: [0, 1, 1], groups: [0, 1] })), quiet),
+    animatedPlot(
+      steps.map((x) => imageGrid(x, { ...quiet, cols: 4, range: [0, 2] })),
+      { ...quiet, labels: ["t=3", "t=2", "t=1", "t=0"], title: "Denoising" },
+    ),
+    animatedPlot(
+      [1, 2, 3].map((k) =>
+        scatterPlot(
+          [
+            [0, 0],
+            [k, k],
+            [-k, k],
+          ],
+          { ...quiet, labels: [0, 1, 1], groups: [0, 1] },
+        ),
+      ),
+      quiet,
+    ),
   ];
   tf.dispose([images, ...steps]);
 });
@@ -58,7 +90,7 @@ describe("plots render in headless Chromium, offline", () => {
 
   it("draws where require.js has defined define.amd (classic Notebook)", async () => {
     const amd =
-      '<script>window.define = function () { window.__amdCalls = (window.__amdCalls || 0) + 1; }; window.define.amd = { jQuery: true };</script>';
+      "<script>window.define = function () { window.__amdCalls = (window.__amdCalls || 0) + 1; }; window.define.amd = { jQuery: true };</script>";
     const file = path.join(OUT, "amd.html");
     fs.writeFileSync(file, pageHTML(figs.slice(0, 2)).replace("<body", `${amd}\n<body`));
     const r = await expectPlotRendered(file, path.join(SHOTS, "amd.png"), {
@@ -72,7 +104,9 @@ describe("plots render in headless Chromium, offline", () => {
 
   it("a figure whose output comes before plotly.js arrives still draws (it waits)", async () => {
     // The library is loaded 0.5 s after the figure's script ran, as a slow earlier output would.
-    const lib = plotlyLibraryScript().replace(/^<script[^>]*>/, "").replace(/<\/script>$/, "");
+    const lib = plotlyLibraryScript()
+      .replace(/^<script[^>]*>/, "")
+      .replace(/<\/script>$/, "");
     fs.writeFileSync(path.join(OUT, "plotly-wrapped.js"), lib);
     const file = path.join(OUT, "order.html");
     fs.writeFileSync(

@@ -86,7 +86,7 @@ describe("stage 01: solutions = lib", () => {
     xt.dispose();
   });
 
-  it("fitARLeastSquares(x, p) = lib fitAR(x, p) (method \"ols\"): the same intercept and phi", () => {
+  it('fitARLeastSquares(x, p) = lib fitAR(x, p) (method "ols"): the same intercept and phi', () => {
     const x = arSeries(300, 4);
     for (const p of [1, 2, 5]) {
       const mine = solution.fitARLeastSquares(x, p);

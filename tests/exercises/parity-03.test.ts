@@ -42,7 +42,11 @@ export const sameSignatures: [
 describe("stage 03: solutions = lib", () => {
   it("attention(q, k, v, mask?) = scaledDotProductAttention, rank 2 to 4, with and without the causal mask", () => {
     tf.tidy(() => {
-      for (const [lead, seed] of [[[], 1], [[2], 2], [[2, 3], 3]] as [number[], number][]) {
+      for (const [lead, seed] of [
+        [[], 1],
+        [[2], 2],
+        [[2, 3], 3],
+      ] as [number[], number][]) {
         const q = tf.randomNormal([...lead, 5, 4], 0, 1, "float32", seed); // [..., Tq, dK]
         const k = tf.randomNormal([...lead, 5, 4], 0, 1, "float32", seed + 10); // [..., Tk, dK]
         const v = tf.randomNormal([...lead, 5, 3], 0, 1, "float32", seed + 20); // [..., Tk, dV]
@@ -65,7 +69,12 @@ describe("stage 03: solutions = lib", () => {
 
   it("positionalEncoding(T, D) = lib positionalEncoding(T, D)", () => {
     tf.tidy(() => {
-      for (const [T, D] of [[1, 2], [8, 6], [50, 16]]) expectClose(solution.positionalEncoding(T, D), positionalEncoding(T, D), TOL);
+      for (const [T, D] of [
+        [1, 2],
+        [8, 6],
+        [50, 16],
+      ])
+        expectClose(solution.positionalEncoding(T, D), positionalEncoding(T, D), TOL);
     });
   });
 

@@ -48,7 +48,10 @@ describe("stage 07: solutions = lib", () => {
   it("frechetDistance(a, b) = lib frechetDistance (= lib fid) on seeded feature sets", () => {
     tf.tidy(() => {
       const real = tf.randomNormal([60, 5], 0, 1, "float32", 3) as tf.Tensor2D; // [N, F]
-      const fake = tf.randomNormal([50, 5], 0, 1, "float32", 4).mul(tf.tensor1d([1, 2, 0.5, 1, 1.5])).add(0.3) as tf.Tensor2D; // [M, F]
+      const fake = tf
+        .randomNormal([50, 5], 0, 1, "float32", 4)
+        .mul(tf.tensor1d([1, 2, 0.5, 1, 1.5]))
+        .add(0.3) as tf.Tensor2D; // [M, F]
       const a = featureStats(real);
       const b = featureStats(fake);
       const lib = frechetDistance(a, b);

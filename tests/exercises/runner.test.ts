@@ -26,7 +26,10 @@ function materialize(from: string, dir: string, name: string): string {
 
 const hashLearnerFiles = () =>
   ["exercises/00-orientation.ts", "solutions/00-orientation.ts"].map((f) =>
-    crypto.createHash("sha256").update(fs.readFileSync(path.join(ROOT, f))).digest("hex"),
+    crypto
+      .createHash("sha256")
+      .update(fs.readFileSync(path.join(ROOT, f)))
+      .digest("hex"),
   );
 const hashesBefore = hashLearnerFiles();
 
@@ -42,16 +45,46 @@ const broken: BrokenCase[] = [
   ...(
     [
       ["an infinite loop", "infinite-loop.ts", "00.1", "timeout", /^took longer than 3 s \(infinite loop\?\)$/],
-      ["an exception", "throws.ts", "00.1", "threw", /^threw: Size\(8\) must match the product of shape 2,3 \(tests\/fixtures\/exercises\/00\/throws\.ts:5\)$/],
-      ["a wrong shape", "wrong-shape.ts", "00.2", "shape", /^linear\(x \[4, 3\], w \[3, 2\], b \[2\]\): expected shape \[4, 2\], got \[2, 4\]$/],
+      [
+        "an exception",
+        "throws.ts",
+        "00.1",
+        "threw",
+        /^threw: Size\(8\) must match the product of shape 2,3 \(tests\/fixtures\/exercises\/00\/throws\.ts:5\)$/,
+      ],
+      [
+        "a wrong shape",
+        "wrong-shape.ts",
+        "00.2",
+        "shape",
+        /^linear\(x \[4, 3\], w \[3, 2\], b \[2\]\): expected shape \[4, 2\], got \[2, 4\]$/,
+      ],
       ["NaN", "nan.ts", "00.1", "nan", /returned NaN at element 0 \(expected -1\.5\)$/],
-      ["leaked tensors", "leak.ts", "00.1", "leak", /^your function left 10 tensors allocated \(over 2 calls\): wrap intermediate work in tf\.tidy$/],
+      [
+        "leaked tensors",
+        "leak.ts",
+        "00.1",
+        "leak",
+        /^your function left 10 tensors allocated \(over 2 calls\): wrap intermediate work in tf\.tidy$/,
+      ],
       ["process.exit", "exits.ts", "00.2", "crash", /^the process exited with code 3 before the check finished/],
-      ["a disposed input", "disposes-input.ts", "00.1", "wrong", /^standardize disposed its argument 1: never dispose the tensors you are given$/],
+      [
+        "a disposed input",
+        "disposes-input.ts",
+        "00.1",
+        "wrong",
+        /^standardize disposed its argument 1: never dispose the tensors you are given$/,
+      ],
     ] as const
   ).map(([what, file, fails, status, message]) => ({
     what,
-    run: { stage: "00", dir: "solutions", overlay: fixture("00", file), typecheck: false, timeoutSeconds: file === "infinite-loop.ts" ? 3 : undefined },
+    run: {
+      stage: "00",
+      dir: "solutions",
+      overlay: fixture("00", file),
+      typecheck: false,
+      timeoutSeconds: file === "infinite-loop.ts" ? 3 : undefined,
+    },
     fails,
     status,
     message,
@@ -85,7 +118,11 @@ describe("the checker on broken code (stage 00)", () => {
       expect(r.passed).toBe(false);
       expect(r.status).toBe(c.status);
       expect(r.message).toMatch(c.message);
-      expect(exerciseRows(reports[i]).filter((x) => x.id !== c.fails).every((x) => x.passed)).toBe(true);
+      expect(
+        exerciseRows(reports[i])
+          .filter((x) => x.id !== c.fails)
+          .every((x) => x.passed),
+      ).toBe(true);
       expect(reports[i].passed).toBe(false);
     });
   });
@@ -141,7 +178,10 @@ describe("the CLI (scripts/check.ts)", () => {
   it("exits 2 with a clear message on a usage error", () => {
     expect(cli("42")).toMatchObject({ code: 2, stderr: expect.stringMatching(/no checks for stage 42 .*stages with checks: 00/) });
     expect(cli()).toMatchObject({ code: 2, stderr: expect.stringMatching(/which stage\?/) });
-    expect(cli("00", "--dir", "nowhere")).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected exactly one file nowhere\/00-\*\.ts, none found/) });
+    expect(cli("00", "--dir", "nowhere")).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/expected exactly one file nowhere\/00-\*\.ts, none found/),
+    });
   });
 });
 
@@ -167,7 +207,9 @@ describe("checkExercises (the notebook entry point)", () => {
       stage: "00",
       file: "exercises/00-orientation.ts",
       passed: false,
-      rows: [{ id: "00.1", name: "f", title: "t", passed: false, status: "threw", message: "threw: <img src=x onerror=alert(1)>", seconds: 1 }],
+      rows: [
+        { id: "00.1", name: "f", title: "t", passed: false, status: "threw", message: "threw: <img src=x onerror=alert(1)>", seconds: 1 },
+      ],
     });
     expect(html).toContain("threw: &lt;img src=x onerror=alert(1)&gt;");
     expect(html).not.toContain("<img");
@@ -191,17 +233,36 @@ describe("expectTensor", () => {
   });
 
   it("names what is wrong: not a tensor, shape, NaN, values", () => {
-    expect(fails(undefined, [1])).toEqual({ kind: "wrong", message: "f(x) returned undefined (did you forget `return`?); expected a tf.Tensor of shape [1]" });
-    expect(fails(fake([3, 2], [1, 2, 3, 4, 5, 6]), [[1, 2, 3], [4, 5, 6]])).toEqual({ kind: "shape", message: "f(x): expected shape [2, 3], got [3, 2]" });
+    expect(fails(undefined, [1])).toEqual({
+      kind: "wrong",
+      message: "f(x) returned undefined (did you forget `return`?); expected a tf.Tensor of shape [1]",
+    });
+    expect(
+      fails(fake([3, 2], [1, 2, 3, 4, 5, 6]), [
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    ).toEqual({ kind: "shape", message: "f(x): expected shape [2, 3], got [3, 2]" });
     expect(fails(fake([3], [1, 2, NaN]), [1, 2, 3])).toEqual({ kind: "nan", message: "f(x) returned NaN at element 2 (expected 3)" });
-    expect(fails(fake([2, 2], [1, 2, 3, 5]), [[1, 2], [3, 4]])).toEqual({
+    expect(
+      fails(fake([2, 2], [1, 2, 3, 5]), [
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual({
       kind: "wrong",
       message: "f(x): expected [[1, 2], [3, 4]], got [[1, 2], [3, 5]] (first difference at position [1, 1])",
     });
   });
 
   it("shortens long values", () => {
-    expect(formatValues(Array.from({ length: 10 }, (_, i) => i / 3), [10], 4)).toBe("[0, 0.3333, 0.6667, 1, … 6 more]");
+    expect(
+      formatValues(
+        Array.from({ length: 10 }, (_, i) => i / 3),
+        [10],
+        4,
+      ),
+    ).toBe("[0, 0.3333, 0.6667, 1, … 6 more]");
   });
 });
 

@@ -33,7 +33,9 @@ export function expectClose(actual: Numeric, expected: Numeric, { rtol = 1e-5, a
     if (!close(a.values[i], e.values[i], { rtol, atol })) {
       const diff = Math.abs(a.values[i] - e.values[i]);
       const tol = atol + rtol * Math.abs(e.values[i]);
-      expect.fail(`element ${i}: got ${a.values[i]}, expected ${e.values[i]} (|diff| ${diff.toExponential(3)} > tol ${tol.toExponential(3)})`);
+      expect.fail(
+        `element ${i}: got ${a.values[i]}, expected ${e.values[i]} (|diff| ${diff.toExponential(3)} > tol ${tol.toExponential(3)})`,
+      );
     }
   }
 }

@@ -60,7 +60,7 @@ export interface Executed {
   problems: string[];
 }
 
-const text = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
+const text = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : (t ?? ""));
 
 /** Lists what is wrong in an executed notebook's outputs. */
 export function findProblems(nb: Notebook): string[] {
@@ -90,8 +90,14 @@ export function executeNotebook(name: string, timeoutSeconds: number): Executed 
   const run = spawnSync(
     "jupyter",
     [
-      "nbconvert", "--to", "notebook", "--execute", src,
-      "--output-dir", outDir, `--ExecutePreprocessor.timeout=${Math.ceil(timeoutSeconds)}`,
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      src,
+      "--output-dir",
+      outDir,
+      `--ExecutePreprocessor.timeout=${Math.ceil(timeoutSeconds)}`,
       "--ExecutePreprocessor.kernel_name=genai-ts",
     ],
     { env, encoding: "utf8", cwd: ROOT },

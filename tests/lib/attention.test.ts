@@ -24,7 +24,10 @@ describe("scaledDotProductAttention", () => {
     expectNoLeak(() => {
       const q = tf.tensor2d([[1, 0]]);
       const k = tf.eye(2);
-      const v = tf.tensor2d([[10, 0], [0, 10]]);
+      const v = tf.tensor2d([
+        [10, 0],
+        [0, 10],
+      ]);
       const { output, weights } = scaledDotProductAttention(q, k, v);
       // softmax([1/√2, 0]) = [e^{0.7071}, 1] / (e^{0.7071} + 1) = [0.669762, 0.330238]
       expectClose(weights, [[0.669762, 0.330238]], { atol: 1e-6 });
@@ -72,12 +75,28 @@ describe("scaledDotProductAttention", () => {
   });
 
   it("stays finite with extreme scores and gives uniform weights where every key is masked", () => {
-    const q = tf.tensor2d([[100, 0], [0, 0]]);
-    const k = tf.tensor2d([[100, 0], [-100, 0]]);
+    const q = tf.tensor2d([
+      [100, 0],
+      [0, 0],
+    ]);
+    const k = tf.tensor2d([
+      [100, 0],
+      [-100, 0],
+    ]);
     const v = tf.tensor2d([[1], [3]]);
-    const mask = tf.tensor2d([[1, 1], [0, 0]]);
+    const mask = tf.tensor2d([
+      [1, 1],
+      [0, 0],
+    ]);
     const { output, weights } = scaledDotProductAttention(q, k, v, mask);
-    expectClose(weights, [[1, 0], [0.5, 0.5]], { atol: 1e-6 });
+    expectClose(
+      weights,
+      [
+        [1, 0],
+        [0.5, 0.5],
+      ],
+      { atol: 1e-6 },
+    );
     expectClose(output, [[1], [2]], { atol: 1e-5 });
     tf.dispose([q, k, v, mask, output, weights]);
   });
@@ -102,7 +121,11 @@ describe("causalMask", () => {
     const m1 = causalMask(1);
     const m3 = causalMask(3);
     expectClose(m1, [[1]]);
-    expectClose(m3, [[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
+    expectClose(m3, [
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
     expect(() => causalMask(0)).toThrow(/T must be an integer ≥ 1/);
     tf.dispose([m1, m3]);
   });
@@ -129,8 +152,14 @@ describe("multiHeadAttention", () => {
     expectNoLeak(() => {
       const r = ref.mha;
       const params = {
-        wQ: tf.tensor2d(r.wQ), wK: tf.tensor2d(r.wK), wV: tf.tensor2d(r.wV), wO: tf.tensor2d(r.wO),
-        bQ: tf.tensor1d(r.bQ), bK: tf.tensor1d(r.bK), bV: tf.tensor1d(r.bV), bO: tf.tensor1d(r.bO),
+        wQ: tf.tensor2d(r.wQ),
+        wK: tf.tensor2d(r.wK),
+        wV: tf.tensor2d(r.wV),
+        wO: tf.tensor2d(r.wO),
+        bQ: tf.tensor1d(r.bQ),
+        bK: tf.tensor1d(r.bK),
+        bV: tf.tensor1d(r.bV),
+        bO: tf.tensor1d(r.bO),
       };
       const x = tf.tensor3d(r.x);
       const mask = causalMask(5);
@@ -168,7 +197,9 @@ describe("multiHeadAttention", () => {
     const viaMethod = params.apply(x, mask);
     const viaFunction = multiHeadAttention(x, params, 4, mask);
     expectClose(viaMethod.output, viaFunction.output, { atol: 0 }); // the method is the same function
-    expect(() => multiHeadAttention(x, { ...params, wQ: tf.zeros([8, 4]) as tf.Tensor2D }, 4)).toThrow(/params\.wQ must have shape \[8, 8\]/);
+    expect(() => multiHeadAttention(x, { ...params, wQ: tf.zeros([8, 4]) as tf.Tensor2D }, 4)).toThrow(
+      /params\.wQ must have shape \[8, 8\]/,
+    );
     expect(() => createMultiHeadAttention({ dModel: 8, heads: 3 })).toThrow(/dModel = 8 must be divisible by heads = 3/);
     tf.dispose([value, x, mask, viaMethod, viaFunction, ...Object.values(grads)]);
     params.dispose();

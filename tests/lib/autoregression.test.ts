@@ -27,7 +27,12 @@ const S = ref.sunspots;
 const C = ref.co2;
 
 function readColumn(file: string, column: number): string[] {
-  return fs.readFileSync(file, "utf8").trim().split("\n").slice(1).map((l) => l.split(",")[column]);
+  return fs
+    .readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(",")[column]);
 }
 const sun = readColumn("data/sunspots-yearly.csv", 1).map(Number);
 const co2 = reindexMonthly(readColumn("data/co2-monthly.csv", 0), readColumn("data/co2-monthly.csv", 1).map(Number)).values;
@@ -164,8 +169,16 @@ describe("selectOrder", () => {
       const s = selectOrder(sun, { maxP: 13, criterion });
       expect(s.p).toBe(r.selected);
       expect(s.p).toBe(9);
-      expectClose(s.table.map((row) => row.aic), r.table.map((row: { aic: number }) => row.aic), { rtol: 1e-9 });
-      expectClose(s.table.map((row) => row.bic), r.table.map((row: { bic: number }) => row.bic), { rtol: 1e-9 });
+      expectClose(
+        s.table.map((row) => row.aic),
+        r.table.map((row: { aic: number }) => row.aic),
+        { rtol: 1e-9 },
+      );
+      expectClose(
+        s.table.map((row) => row.bic),
+        r.table.map((row: { bic: number }) => row.bic),
+        { rtol: 1e-9 },
+      );
       expect(s.table.every((row) => row.nobs === 309 - 13)).toBe(true);
       expectModel(s.model, S.ar9, 1e-8); // refit on the whole series
     }
@@ -211,7 +224,9 @@ describe("fitARIMA (conditional sum of squares)", () => {
   });
   it("names the bad argument", () => {
     expect(() => fitARIMA(sun, { p: 1, d: 309, q: 0 })).toThrow(/order.d = 309 would leave nothing/);
-    expect(() => fitARIMA(sun.slice(0, 6), { p: 2, d: 1, q: 1 })).toThrow(/order \(p = 2, d = 1, q = 1\) is too large for a series of length 6/);
+    expect(() => fitARIMA(sun.slice(0, 6), { p: 2, d: 1, q: 1 })).toThrow(
+      /order \(p = 2, d = 1, q = 1\) is too large for a series of length 6/,
+    );
     expect(() => fitARIMA([1, 2, 3, 4, 5, 6, 7, 8], { p: 1, d: 1, q: 1 })).toThrow(/x differenced d = 1 times is constant/);
     expect(() => fitARIMA(sun, { p: 1, d: 0, q: -1 })).toThrow(/order.q must be an integer ≥ 0/);
     expect(() => fitARIMA(sun, null as unknown as { p: 1; d: 0; q: 0 })).toThrow(/order must be an object/);
@@ -293,7 +308,7 @@ describe("simulate", () => {
       const col = paths.map((p) => p[k]);
       const mu = col.reduce((s, v) => s + v, 0) / col.length;
       const sd = Math.sqrt(col.reduce((s, v) => s + (v - mu) ** 2, 0) / col.length);
-      expectClose(mu, f.mean[k], { atol: 4 * f.se[k] / Math.sqrt(2000), rtol: 0 });
+      expectClose(mu, f.mean[k], { atol: (4 * f.se[k]) / Math.sqrt(2000), rtol: 0 });
       expectClose(sd, f.se[k], { rtol: 0.1 });
     }
   });

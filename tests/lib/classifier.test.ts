@@ -22,7 +22,7 @@ afterEach(() => unseed());
 /** Two classes told apart by which half of the 8 "pixels" is lit. */
 function toyTask(n = 64): { images: tf.Tensor2D; labels: tf.Tensor1D; labelsArr: number[] } {
   const labelsArr = Array.from({ length: n }, (_, i) => i % 2);
-  const rows = labelsArr.map((c) => Array.from({ length: 8 }, (_, j) => ((j < 4) === (c === 0) ? 1 : 0) + 0.1 * Math.random()));
+  const rows = labelsArr.map((c) => Array.from({ length: 8 }, (_, j) => (j < 4 === (c === 0) ? 1 : 0) + 0.1 * Math.random()));
   return { images: tf.tensor2d(rows), labels: tf.tensor1d(labelsArr, "int32"), labelsArr };
 }
 

@@ -19,8 +19,14 @@ import { expectClose } from "../helpers/close";
 afterEach(() => unseed());
 
 describe("guidedEps", () => {
-  const cond = [[1, 2, 3], [0, -1, 4]];
-  const uncond = [[0.5, 2, 1], [1, 1, 1]];
+  const cond = [
+    [1, 2, 3],
+    [0, -1, 4],
+  ];
+  const uncond = [
+    [0.5, 2, 1],
+    [1, 1, 1],
+  ];
   it("w = 0 is the unconditional prediction, w = 1 the conditional one", () => {
     const c = tf.tensor2d(cond);
     const u = tf.tensor2d(uncond);
@@ -37,7 +43,10 @@ describe("guidedEps", () => {
     const g = guidedEps(c, u, 3);
     expect(tf.memory().numTensors).toBe(before + 1);
     // row 0: [0.5 + 3·0.5, 2 + 0, 1 + 3·2] ; row 1: [1 + 3·(−1), 1 + 3·(−2), 1 + 3·3]
-    expectClose(g, [[2, 2, 7], [-2, -5, 10]]);
+    expectClose(g, [
+      [2, 2, 7],
+      [-2, -5, 10],
+    ]);
     tf.dispose([c, u, g]);
   });
   it("rejects mismatched shapes and a non-finite scale", () => {
@@ -52,7 +61,10 @@ describe("guidedEps", () => {
 describe("conditional ε-network", () => {
   it("dropCondition drops about pUncond of the labels, and none or all at 0 and 1", () => {
     seed(1);
-    const labels = tf.tensor1d(Array.from({ length: 2000 }, (_, i) => i % 10), "int32");
+    const labels = tf.tensor1d(
+      Array.from({ length: 2000 }, (_, i) => i % 10),
+      "int32",
+    );
     const frac = (p: number) => {
       const d = dropCondition(labels, p);
       const n = Array.from(d.dataSync()).filter((v) => v === NULL_CLASS).length;
@@ -87,7 +99,10 @@ describe("conditional ε-network", () => {
 
     // a training step lowers the loss on a fixed toy batch, and leaks nothing
     const x0 = tf.tensor2d(Array.from({ length: 32 }, (_, i) => Array.from({ length: D }, (_, j) => ((i % 2) * 2 - 1) * (j < 3 ? 1 : -1))));
-    const y = tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 2), "int32");
+    const y = tf.tensor1d(
+      Array.from({ length: 32 }, (_, i) => i % 2),
+      "int32",
+    );
     const opt = tf.train.adam(1e-2);
     const before = tf.memory().numTensors;
     const losses: number[] = [];
@@ -124,7 +139,9 @@ describe("parsePrompt", () => {
     expect(parsePrompt("the digit nine")).toBe(9);
   });
   it("says clearly what it does not understand and what it does", () => {
-    expect(() => parsePrompt("a cat")).toThrow(/does not understand "cat"\. It understands a digit 0–9, an English number word \(zero, one/);
+    expect(() => parsePrompt("a cat")).toThrow(
+      /does not understand "cat"\. It understands a digit 0–9, an English number word \(zero, one/,
+    );
     expect(() => parsePrompt("seventeen")).toThrow(/does not understand "seventeen"/);
     expect(() => parsePrompt("")).toThrow(/names no digit/);
     expect(() => parsePrompt("3 or 4")).toThrow(/does not understand "or"/);

@@ -15,7 +15,11 @@ describe("loadSunspots", () => {
     expect([year[0], year[308]]).toEqual([1700, 2008]);
     expect(v.slice(0, 3)).toEqual([5, 11, 16]);
     expect([v[49], v[50]]).toEqual([80.9, 83.4]); // 1749, 1750
-    expectClose(v.reduce((s, x) => s + x, 0), 15373.4, { rtol: 1e-12 });
+    expectClose(
+      v.reduce((s, x) => s + x, 0),
+      15373.4,
+      { rtol: 1e-12 },
+    );
   });
 });
 
@@ -29,7 +33,11 @@ describe("loadCO2", () => {
     const co2 = frame["co2"].values as number[];
     const isFilled = frame["filled"].values as boolean[];
     expect(isFilled.filter(Boolean).length).toBe(5);
-    expectClose(filled.map((m) => co2[dates.indexOf(m)]), ref.co2.filledValues, { rtol: 1e-12 });
+    expectClose(
+      filled.map((m) => co2[dates.indexOf(m)]),
+      ref.co2.filledValues,
+      { rtol: 1e-12 },
+    );
     expect([dates[0], co2[0]]).toEqual(["1958-03-01", 315.7]);
   });
   it("returns the file as it is with fill: false", async () => {

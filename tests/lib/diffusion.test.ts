@@ -42,11 +42,27 @@ describe("schedules", () => {
     const s = linearSchedule();
     const r = ref.linear;
     expect(s.T).toBe(1000);
-    expectClose(s.betas.reduce((a, b) => a + b, 0), 10.05, { rtol: 1e-12 });
+    expectClose(
+      s.betas.reduce((a, b) => a + b, 0),
+      10.05,
+      { rtol: 1e-12 },
+    );
     const idx = r.indices as number[];
-    expectClose(idx.map((i) => s.betas[i]), r.betas, { rtol: 1e-12 });
-    expectClose(idx.map((i) => s.alphaBars[i]), r.alphaBars, { rtol: 1e-10 });
-    expectClose(idx.map((i) => s.posteriorVariances[i]), r.posteriorVariances, { rtol: 1e-10, atol: 1e-15 });
+    expectClose(
+      idx.map((i) => s.betas[i]),
+      r.betas,
+      { rtol: 1e-12 },
+    );
+    expectClose(
+      idx.map((i) => s.alphaBars[i]),
+      r.alphaBars,
+      { rtol: 1e-10 },
+    );
+    expectClose(
+      idx.map((i) => s.posteriorVariances[i]),
+      r.posteriorVariances,
+      { rtol: 1e-10, atol: 1e-15 },
+    );
     // The numbers of the issue, t counted from 1 (index i ↔ t = i + 1).
     const at = (t: number) => s.alphaBars[t - 1];
     expectClose([1, 10, 100, 250, 500, 750].map(at), [0.9999, 0.998105, 0.897018, 0.524085, 0.078587, 0.003351], { rtol: 0, atol: 6e-7 });
@@ -61,10 +77,26 @@ describe("schedules", () => {
     const s = cosineSchedule();
     const r = ref.cosine;
     const idx = r.indices as number[];
-    expectClose(s.betas.reduce((a, b) => a + b, 0), r.sumBetas, { rtol: 1e-10 });
-    expectClose(idx.map((i) => s.betas[i]), r.betas, { rtol: 1e-10 });
-    expectClose(idx.map((i) => s.alphaBars[i]), r.alphaBars, { rtol: 1e-9, atol: 1e-300 });
-    expectClose(idx.map((i) => s.posteriorVariances[i]), r.posteriorVariances, { rtol: 1e-10, atol: 1e-15 });
+    expectClose(
+      s.betas.reduce((a, b) => a + b, 0),
+      r.sumBetas,
+      { rtol: 1e-10 },
+    );
+    expectClose(
+      idx.map((i) => s.betas[i]),
+      r.betas,
+      { rtol: 1e-10 },
+    );
+    expectClose(
+      idx.map((i) => s.alphaBars[i]),
+      r.alphaBars,
+      { rtol: 1e-9, atol: 1e-300 },
+    );
+    expectClose(
+      idx.map((i) => s.posteriorVariances[i]),
+      r.posteriorVariances,
+      { rtol: 1e-10, atol: 1e-15 },
+    );
     expect(s.betas[999]).toBe(0.999);
   });
 
@@ -88,7 +120,11 @@ describe("forward process", () => {
     tf.tidy(() => {
       const [x0, xt, eps] = [tf.tensor2d(S.x0), tf.tensor2d(S.xt), tf.tensor2d(S.eps)];
       const t = tf.tensor1d(S.t, "int32");
-      expectClose(expectNoLeak(() => qSample(x0, t, eps, s), 1), S.qSample, { rtol: 1e-5, atol: 1e-6 });
+      expectClose(
+        expectNoLeak(() => qSample(x0, t, eps, s), 1),
+        S.qSample,
+        { rtol: 1e-5, atol: 1e-6 },
+      );
       const post = expectNoLeak(() => qPosterior(x0, xt, t, s), 2);
       expectClose(post.mean, S.posteriorMean, { rtol: 1e-5, atol: 1e-6 });
       expect(post.variance.shape).toEqual([4, 1]);
@@ -134,14 +170,27 @@ describe("ε_θ, time embedding and loss", () => {
     const net = referenceEpsTheta();
     tf.tidy(() => {
       const t = tf.tensor1d(S.t, "int32");
-      expectClose(expectNoLeak(() => timeEmbedding(t, S.E), 1), S.timeEmbedding, { rtol: 1e-5, atol: 2e-6 });
-      expectClose(expectNoLeak(() => net.epsTheta(tf.tensor2d(S.xt), t), 2), S.epsHat, { rtol: 1e-5, atol: 2e-6 });
+      expectClose(
+        expectNoLeak(() => timeEmbedding(t, S.E), 1),
+        S.timeEmbedding,
+        { rtol: 1e-5, atol: 2e-6 },
+      );
+      expectClose(
+        expectNoLeak(() => net.epsTheta(tf.tensor2d(S.xt), t), 2),
+        S.epsHat,
+        { rtol: 1e-5, atol: 2e-6 },
+      );
       const loss = diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t, eps: tf.tensor2d(S.eps) });
       expect(loss.shape).toEqual([]);
       expectClose(loss, S.loss, { rtol: 1e-5 });
       // a step index given by the caller is still checked (drawn ones are in range by construction)
-      const tBad = tf.tensor1d(S.t.map((v: number, i: number) => (i === 0 ? s.T : v)), "int32");
-      expect(() => diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t: tBad })).toThrow(new RegExp(`t\\[0\\] = ${s.T} is not a step index`));
+      const tBad = tf.tensor1d(
+        S.t.map((v: number, i: number) => (i === 0 ? s.T : v)),
+        "int32",
+      );
+      expect(() => diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { t: tBad })).toThrow(
+        new RegExp(`t\\[0\\] = ${s.T} is not a step index`),
+      );
       expect(() => diffusionLoss(net.epsTheta, tf.tensor2d(S.x0), s, { eps: tf.zeros([1, 2]) })).toThrow(/options\.eps/);
     });
     net.dispose();
@@ -176,11 +225,26 @@ describe("residual ε_θ", () => {
     seed(4);
     const net = createEpsMLP({ dataDim: 6, hidden: [32, 32], embedDim: 8, residual: true });
     // input, 2 blocks × 2 layers, output: 6 dense layers, weights and biases
-    expect(net.variables.map((v) => v.shape)).toEqual([[14, 32], [32], [40, 32], [32], [32, 32], [32], [40, 32], [32], [32, 32], [32], [32, 6], [6]]);
+    expect(net.variables.map((v) => v.shape)).toEqual([
+      [14, 32],
+      [32],
+      [40, 32],
+      [32],
+      [32, 32],
+      [32],
+      [40, 32],
+      [32],
+      [32, 32],
+      [32],
+      [32, 6],
+      [6],
+    ]);
     tf.tidy(() => {
       const out = expectNoLeak(() => net.epsTheta(tf.ones([5, 6]), tf.tensor1d([0, 1, 2, 3, 4], "int32")), 3);
       expect(out.shape).toEqual([5, 6]);
-      expect(() => net.epsTheta(tf.ones([5, 7]) as tf.Tensor2D, tf.tensor1d([0, 1, 2, 3, 4], "int32"))).toThrow(/xt must have shape \[\?, 6\] \(B, D\), got \[5, 7\]/);
+      expect(() => net.epsTheta(tf.ones([5, 7]) as tf.Tensor2D, tf.tensor1d([0, 1, 2, 3, 4], "int32"))).toThrow(
+        /xt must have shape \[\?, 6\] \(B, D\), got \[5, 7\]/,
+      );
     });
     net.dispose();
     expect(() => createEpsMLP({ dataDim: 2, hidden: [16, 8], residual: true })).toThrow(/all equal with residual: true, got \[16, 8\]/);
@@ -201,7 +265,10 @@ describe("reverse process", () => {
         ["pSampleClip", "beta", [-1, 1]],
       ] as const) {
         for (const [t, want] of Object.entries(S[key] as Record<string, number[][]>)) {
-          const got = expectNoLeak(() => pSample(net.epsTheta, xt, Number(t), s, { z, variance, clipX0: clip ? [clip[0], clip[1]] : undefined }), 1);
+          const got = expectNoLeak(
+            () => pSample(net.epsTheta, xt, Number(t), s, { z, variance, clipX0: clip ? [clip[0], clip[1]] : undefined }),
+            1,
+          );
           expectClose(got, want, { rtol: 1e-5, atol: 5e-6 });
         }
       }
@@ -294,7 +361,11 @@ describe("reverse process", () => {
   it("inpaint keeps the known pixels exactly and fills the rest (exact ε_θ → c); no leaks", () => {
     seed(6);
     const before = tf.memory().numTensors;
-    const known = tf.tensor2d([[5, -5], [6, -6], [7, -7]]); // known: the first coordinate
+    const known = tf.tensor2d([
+      [5, -5],
+      [6, -6],
+      [7, -7],
+    ]); // known: the first coordinate
     const mask = tf.tensor2d([[1, 0]]);
     for (const resample of [1, 2]) {
       const out = inpaint(exactEps, known, mask, samplerSchedule, { resample });

@@ -17,7 +17,16 @@ describe("the 1-D toy (Proposition 1 and Theorem 1)", () => {
       expectClose(trainingCriterion1D(mu), -LOG4 + 2 * jsd, { rtol: 1e-9, atol: 1e-10 });
       const lo = Math.min(0, mu) - 12;
       const hi = Math.max(0, mu) + 12;
-      expectClose(jsDivergence1D((x) => normalPdf(x), (x) => normalPdf(x, mu), lo, hi), jsd, { rtol: 1e-8, atol: 1e-12 });
+      expectClose(
+        jsDivergence1D(
+          (x) => normalPdf(x),
+          (x) => normalPdf(x, mu),
+          lo,
+          hi,
+        ),
+        jsd,
+        { rtol: 1e-8, atol: 1e-12 },
+      );
     });
   });
 
@@ -29,11 +38,20 @@ describe("the 1-D toy (Proposition 1 and Theorem 1)", () => {
 
   it("D* = σ(μ²/2 − μx) is the best discriminator: V(D*, G) = C(G) ≥ V(D, G) for other D", () => {
     const mu = 1.5;
-    for (const x of [-2, 0, 0.75, 3]) expectClose(optimalDiscriminator1D(x, mu), 1 / (1 + Math.exp(mu * x - (mu * mu) / 2)), { rtol: 1e-12 });
+    for (const x of [-2, 0, 0.75, 3])
+      expectClose(optimalDiscriminator1D(x, mu), 1 / (1 + Math.exp(mu * x - (mu * mu) / 2)), { rtol: 1e-12 });
     expectClose(optimalDiscriminator1D(0.75, mu), 0.5, { rtol: 1e-12 }); // halfway between the means
     const c = trainingCriterion1D(mu);
-    expectClose(value1D(mu, (x) => optimalDiscriminator1D(x, mu)), c, { rtol: 1e-9 });
-    expectClose(value1D(mu, () => 0.5), -LOG4, { rtol: 1e-12 });
+    expectClose(
+      value1D(mu, (x) => optimalDiscriminator1D(x, mu)),
+      c,
+      { rtol: 1e-9 },
+    );
+    expectClose(
+      value1D(mu, () => 0.5),
+      -LOG4,
+      { rtol: 1e-12 },
+    );
     expect(value1D(mu, (x) => 1 / (1 + Math.exp(x - 0.75)))).toBeLessThan(c);
     expect(value1D(mu, (x) => optimalDiscriminator1D(x, mu + 0.3))).toBeLessThan(c);
   });

@@ -47,7 +47,10 @@ describe("stable losses from logits", () => {
 
   it("softplus is log(1 + eˣ) without overflow", () => {
     const x = tf.tensor1d([-100, -1, 0, 1, 100]);
-    expectClose(softplus(x), [Math.exp(-100), Math.log1p(Math.exp(-1)), LN2, 1 + Math.log1p(Math.exp(-1)), 100], { rtol: 1e-6, atol: 1e-7 });
+    expectClose(softplus(x), [Math.exp(-100), Math.log1p(Math.exp(-1)), LN2, 1 + Math.log1p(Math.exp(-1)), 100], {
+      rtol: 1e-6,
+      atol: 1e-7,
+    });
     x.dispose();
   });
 
@@ -140,7 +143,10 @@ describe("networks and the training step", () => {
 
   it("the D step changes only D, the G step only G (learning rate 0 isolates each)", () => {
     seed(1);
-    for (const [which, rates] of [["D only", { g: 0 }], ["G only", { d: 0 }]] as const) {
+    for (const [which, rates] of [
+      ["D only", { g: 0 }],
+      ["G only", { d: 0 }],
+    ] as const) {
       const gan = smallGan();
       const opt = optimizers(rates);
       const real = tf.randomNormal([16, 2]) as tf.Tensor2D;
@@ -150,10 +156,16 @@ describe("networks and the training step", () => {
       const gMoved = changed(g0, gan.generator.variables);
       const dMoved = changed(d0, gan.discriminator.variables);
       if (which === "D only") {
-        expect(gMoved.every((c) => !c), "G's variables moved in the D step").toBe(true);
+        expect(
+          gMoved.every((c) => !c),
+          "G's variables moved in the D step",
+        ).toBe(true);
         expect(dMoved.every((c) => c)).toBe(true);
       } else {
-        expect(dMoved.every((c) => !c), "D's variables moved in the G step").toBe(true);
+        expect(
+          dMoved.every((c) => !c),
+          "D's variables moved in the G step",
+        ).toBe(true);
         expect(gMoved.some((c) => c)).toBe(true);
       }
       real.dispose();

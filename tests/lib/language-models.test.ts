@@ -94,7 +94,11 @@ describe("LSTM (tf.layers)", () => {
     const loss = tf.tidy(() => charCrossEntropy(lstmLogits(model, x), y).dataSync()[0]);
     expect(loss).toBeLessThan(0.1);
     // documentNats in chunks of 1 equals the one-batch loss.
-    expectClose(documentNats((ids) => lstmLogits(model, ids), vocab, docs, { batchSize: 1 }), loss, { rtol: 1e-5 });
+    expectClose(
+      documentNats((ids) => lstmLogits(model, ids), vocab, docs, { batchSize: 1 }),
+      loss,
+      { rtol: 1e-5 },
+    );
     expect(generateDocuments(lstmNextCharacter(model), vocab, { count: 2, temperature: 0 })).toEqual(["abca", "abca"]);
     tf.dispose([x, y, x2, a, b, logits]);
     model.dispose();

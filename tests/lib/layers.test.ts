@@ -109,7 +109,10 @@ describe("dense and createMLP", () => {
     const before = tf.memory().numTensors;
     const m = createMLP([3, 5, 2], { output: "sigmoid" });
     expect(m.sizes).toEqual([3, 5, 2]);
-    expect(m.layers.map((l) => l.w.shape)).toEqual([[3, 5], [5, 2]]);
+    expect(m.layers.map((l) => l.w.shape)).toEqual([
+      [3, 5],
+      [5, 2],
+    ]);
     const x = tf.randomNormal([4, 3]) as tf.Tensor2D;
     const y = m.apply(x);
     expect(y.shape).toEqual([4, 2]);

@@ -12,7 +12,11 @@ describe("charCrossEntropy", () => {
     const before = tf.memory().numTensors;
     // Row 0: logits [0, 0] → p = ½ each; target 1 → ln 2. Row 1: logits [ln 3, 0] → p = [¾, ¼];
     // target 0 → −ln ¾. Row 2 is PAD. Mean over the 2 scored rows.
-    const logits = tf.tensor2d([[0, 0], [Math.log(3), 0], [5, -5]]);
+    const logits = tf.tensor2d([
+      [0, 0],
+      [Math.log(3), 0],
+      [5, -5],
+    ]);
     const targets = tf.tensor1d([1, 0, PAD], "int32");
     const loss = charCrossEntropy(logits, targets);
     expectClose(loss, (Math.log(2) - Math.log(0.75)) / 2, { atol: 1e-6 });
@@ -22,7 +26,14 @@ describe("charCrossEntropy", () => {
 
   it("is ln V for uniform logits, on [B, T, V] too, and stays finite for extreme logits", () => {
     const logits = tf.zeros([2, 3, 7]);
-    const targets = tf.tensor2d([[1, 2, 3], [4, 5, PAD]], undefined, "int32");
+    const targets = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, PAD],
+      ],
+      undefined,
+      "int32",
+    );
     expectClose(charCrossEntropy(logits, targets), Math.log(7), { atol: 1e-6 });
     const extreme = tf.tensor2d([[1000, -1000]]);
     expectClose(charCrossEntropy(extreme, tf.tensor1d([1], "int32")), 2000, { rtol: 1e-6 });
@@ -74,12 +85,20 @@ describe("sampleFromLogits", () => {
     const counts = [0, 0, 0];
     const n = 20000;
     for (let i = 0; i < n; i++) counts[sampleFromLogits(logits, { rng })]++;
-    expectClose(counts.map((c) => c / n), [0.125, 0.25, 0.625], { atol: 0.015 });
+    expectClose(
+      counts.map((c) => c / n),
+      [0.125, 0.25, 0.625],
+      { atol: 0.015 },
+    );
     // temperature 2: p ∝ [1, √2, √5]
     const t2 = [0, 0, 0];
     for (let i = 0; i < n; i++) t2[sampleFromLogits(logits, { temperature: 2, rng })]++;
     const z = 1 + Math.SQRT2 + Math.sqrt(5);
-    expectClose(t2.map((c) => c / n), [1 / z, Math.SQRT2 / z, Math.sqrt(5) / z], { atol: 0.015 });
+    expectClose(
+      t2.map((c) => c / n),
+      [1 / z, Math.SQRT2 / z, Math.sqrt(5) / z],
+      { atol: 0.015 },
+    );
     for (let i = 0; i < 200; i++) expect(sampleFromLogits(logits, { topK: 2, rng })).not.toBe(0);
     expect(() => sampleFromLogits(logits, { temperature: -1 })).toThrow(/temperature must be ≥ 0/);
     expect(() => sampleFromLogits(logits, { topK: 0 })).toThrow(/topK must be an integer ≥ 1/);
@@ -91,11 +110,20 @@ describe("logitsAt / lastPositionLogits", () => {
     const before = tf.memory().numTensors;
     // logits[b, t, v] = 100b + 10t + v
     const value = (i: number) => 100 * Math.floor(i / 12) + 10 * (Math.floor(i / 4) % 3) + (i % 4); // i = 12b + 4t + v
-    const logits = tf.tensor3d(Array.from({ length: 2 * 3 * 4 }, (_, i) => value(i)), [2, 3, 4]);
+    const logits = tf.tensor3d(
+      Array.from({ length: 2 * 3 * 4 }, (_, i) => value(i)),
+      [2, 3, 4],
+    );
     const last = lastPositionLogits(logits);
     const first = logitsAt(logits, 0);
-    expect(last.arraySync()).toEqual([[20, 21, 22, 23], [120, 121, 122, 123]]);
-    expect(first.arraySync()).toEqual([[0, 1, 2, 3], [100, 101, 102, 103]]);
+    expect(last.arraySync()).toEqual([
+      [20, 21, 22, 23],
+      [120, 121, 122, 123],
+    ]);
+    expect(first.arraySync()).toEqual([
+      [0, 1, 2, 3],
+      [100, 101, 102, 103],
+    ]);
     expect(() => logitsAt(logits, 3)).toThrow(/t must be an integer in \[0, 2\], got 3/);
     const rank2 = tf.zeros([2, 4]);
     expect(() => lastPositionLogits(rank2 as unknown as tf.Tensor3D)).toThrow(/logits must have shape/);
@@ -130,7 +158,10 @@ describe("documentNats", () => {
     // (a hit for "ab", a miss for "b"); position 1 targets are b, \n (both misses).
     const hide = (x: tf.Tensor2D, t: number) =>
       tf.tidy(() => {
-        const hidden = tf.equal(tf.range(0, 3, 1, "int32"), t + 1).expandDims(0).tile([x.shape[0], 1]); // [B, T]
+        const hidden = tf
+          .equal(tf.range(0, 3, 1, "int32"), t + 1)
+          .expandDims(0)
+          .tile([x.shape[0], 1]); // [B, T]
         return tf.where(hidden, tf.onesLike(x), x) as tf.Tensor2D;
       });
     const hidden = documentNats(echo, vocab, docs, { positions: [0, 1], inputAt: hide, readAt: (t) => t + 1, batchSize: 1 });

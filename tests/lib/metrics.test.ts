@@ -47,8 +47,14 @@ describe("FID", () => {
     expectClose(d, 8, { rtol: 1e-10 });
   });
   it("uses the matrix square root, not Σ₁Σ₂ or the entrywise root (non-commuting case)", () => {
-    const s1 = [[2, 1], [1, 2]];
-    const s2 = [[1, 0], [0, 4]];
+    const s1 = [
+      [2, 1],
+      [1, 2],
+    ];
+    const s2 = [
+      [1, 0],
+      [0, 4],
+    ];
     // Tr((Σ₁Σ₂)^½) = √(Tr(Σ₁Σ₂) + 2√det(Σ₁Σ₂)) for 2×2: Σ₁Σ₂ = [[2, 4], [1, 8]], tr 10, det 12
     const expected = 4 + 5 - 2 * Math.sqrt(10 + 2 * Math.sqrt(12));
     expectClose(frechetDistance({ mu: [0, 0], sigma: s1 }, { mu: [0, 0], sigma: s2 }), expected, { rtol: 1e-10 });
@@ -86,8 +92,15 @@ describe("KID", () => {
 describe("diversity and units", () => {
   it("meanNearestDistance is the mean distance to the nearest other point, in each direction (hand-computed)", () => {
     const before = tf.memory().numTensors;
-    const a = tf.tensor2d([[0, 0], [3, 4]]);
-    const b = tf.tensor2d([[0, 1], [3, 0], [10, 10]]);
+    const a = tf.tensor2d([
+      [0, 0],
+      [3, 4],
+    ]);
+    const b = tf.tensor2d([
+      [0, 1],
+      [3, 0],
+      [10, 10],
+    ]);
     // a → b: (0,0)→(0,1) is 1, (3,4)→(3,0) is 4. b → a: 1, 3 and √85 (from (10,10) to (3,4)).
     expectClose(meanNearestDistance(a, b), 2.5, { rtol: 1e-6 });
     expectClose(meanNearestDistance(b, a), (1 + 3 + Math.sqrt(85)) / 3, { rtol: 1e-6 });

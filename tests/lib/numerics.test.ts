@@ -29,14 +29,55 @@ describe("leastSquares (Householder QR)", () => {
     expectClose(leastSquares(ref.leastSquares.X, ref.leastSquares.y), ref.leastSquares.beta, { rtol: 1e-12, atol: 1e-13 });
   });
   it("fits an exactly linear y exactly, including a square system", () => {
-    const X = [[1, 0], [1, 1], [1, 2], [1, 3]];
+    const X = [
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ];
     expectClose(leastSquares(X, [3, 5, 7, 9]), [3, 2], { atol: 1e-13 });
-    expectClose(leastSquares([[2, 0], [0, 4]], [1, 1]), [0.5, 0.25], { atol: 1e-15 });
+    expectClose(
+      leastSquares(
+        [
+          [2, 0],
+          [0, 4],
+        ],
+        [1, 1],
+      ),
+      [0.5, 0.25],
+      { atol: 1e-15 },
+    );
   });
   it("names the bad argument and rejects collinear columns", () => {
-    expect(() => leastSquares([[1, 2], [2, 4], [3, 6]], [1, 2, 3])).toThrow("the columns of X are collinear");
-    expect(() => leastSquares([[1, 1], [1, 1]], [1, 2], "fitAR: the regressors")).toThrow("fitAR: the regressors are collinear");
-    expect(() => leastSquares([[1, 0], [0, 1]], [1])).toThrow("y must have length N = 2");
+    expect(() =>
+      leastSquares(
+        [
+          [1, 2],
+          [2, 4],
+          [3, 6],
+        ],
+        [1, 2, 3],
+      ),
+    ).toThrow("the columns of X are collinear");
+    expect(() =>
+      leastSquares(
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [1, 2],
+        "fitAR: the regressors",
+      ),
+    ).toThrow("fitAR: the regressors are collinear");
+    expect(() =>
+      leastSquares(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [1],
+      ),
+    ).toThrow("y must have length N = 2");
     expect(() => leastSquares([[1, 0], [0]], [1, 2])).toThrow("X must have shape [N, 2], but row 1 has 1 entries");
     expect(() => leastSquares([[1, 2, 3]], [1])).toThrow("at least as many rows as columns");
   });
@@ -48,13 +89,24 @@ describe("solveLinearSystem (Gaussian elimination)", () => {
     expect(ref.solve.A[0][0]).toBe(0);
   });
   it("reports a singular A: solveLinearSystem throws, trySolveLinearSystem returns null", () => {
-    const A = [[1, 2], [2, 4]];
+    const A = [
+      [1, 2],
+      [2, 4],
+    ];
     expect(trySolveLinearSystem(A, [1, 2])).toBeNull();
     expect(() => solveLinearSystem(A, [1, 2])).toThrow("A is singular");
   });
   it("names the bad argument", () => {
     expect(() => solveLinearSystem([[1, 0]], [1, 2])).toThrow("A must be a square [2, 2] matrix to match b (length 2)");
-    expect(() => solveLinearSystem([[1, 0], [0, 1]], [1, NaN])).toThrow("b must be finite, but element 1 is NaN");
+    expect(() =>
+      solveLinearSystem(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [1, NaN],
+      ),
+    ).toThrow("b must be finite, but element 1 is NaN");
   });
 });
 
@@ -78,25 +130,69 @@ describe("normalQuantile and erfc", () => {
 describe("symmetric matrices", () => {
   it("Jacobi eigenvalues match the known spectrum and mpmath's eigsy; V diag(λ) Vᵀ rebuilds A", () => {
     // [[2, 1], [1, 2]] has eigenvalues 1 and 3
-    expectClose(symmetricEigen([[2, 1], [1, 2]]).values.sort(), [1, 3], { atol: 1e-12 });
+    expectClose(
+      symmetricEigen([
+        [2, 1],
+        [1, 2],
+      ]).values.sort(),
+      [1, 3],
+      { atol: 1e-12 },
+    );
     const S: Matrix = ref.eigen.S;
     const { values: l, vectors: V } = symmetricEigen(S);
-    expectClose(l.slice().sort((a, b) => a - b), ref.eigen.values, { rtol: 1e-12, atol: 1e-13 });
-    const rebuilt = matMul(matMul(V, l.map((li, i) => l.map((_, j) => (i === j ? li : 0)))), transpose(V));
+    expectClose(
+      l.slice().sort((a, b) => a - b),
+      ref.eigen.values,
+      { rtol: 1e-12, atol: 1e-13 },
+    );
+    const rebuilt = matMul(
+      matMul(
+        V,
+        l.map((li, i) => l.map((_, j) => (i === j ? li : 0))),
+      ),
+      transpose(V),
+    );
     expectClose(rebuilt, S, { rtol: 1e-12, atol: 1e-12 });
-    expectClose(matMul(transpose(V), V), S.map((row, i) => row.map((_, j) => (i === j ? 1 : 0))), { atol: 1e-12 });
+    expectClose(
+      matMul(transpose(V), V),
+      S.map((row, i) => row.map((_, j) => (i === j ? 1 : 0))),
+      { atol: 1e-12 },
+    );
   });
   it("sqrtmSymmetric squares back to A and matches mpmath's sqrtm", () => {
     const S: Matrix = ref.eigen.S;
     const R = sqrtmSymmetric(S);
     expectClose(matMul(R, R), S, { rtol: 1e-12, atol: 1e-12 });
     expectClose(R, ref.eigen.sqrtm, { rtol: 1e-12, atol: 1e-13 });
-    expectClose(sqrtmSymmetric([[4, 0], [0, 9]]), [[2, 0], [0, 3]], { atol: 1e-12 });
-    expectClose(sqrtmSymmetric([[0, 0], [0, 0]]), [[0, 0], [0, 0]], { atol: 0 });
+    expectClose(
+      sqrtmSymmetric([
+        [4, 0],
+        [0, 9],
+      ]),
+      [
+        [2, 0],
+        [0, 3],
+      ],
+      { atol: 1e-12 },
+    );
+    expectClose(
+      sqrtmSymmetric([
+        [0, 0],
+        [0, 0],
+      ]),
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      { atol: 0 },
+    );
   });
   it("matMul multiplies rectangular matrices and names a shape mismatch", () => {
     expect(matMul([[1, 2, 3]], [[1], [2], [3]])).toEqual([[14]]);
-    expect(matMul([[1], [2]], [[3, 4]])).toEqual([[3, 4], [6, 8]]);
+    expect(matMul([[1], [2]], [[3, 4]])).toEqual([
+      [3, 4],
+      [6, 8],
+    ]);
     expect(() => matMul([[1, 2]], [[1, 2]])).toThrow("matMul: A must have shape [1, 1] to match B's 1 rows, but row 0 has 2 entries");
     expect(() => symmetricEigen([[1, 2], [3]])).toThrow("symmetricEigen: A must be square, row 1 has 1 entries, expected 2");
   });
@@ -123,7 +219,11 @@ describe("densities, logs and quadrature", () => {
     expectClose(plogq(1, 0), Math.log(1e-300), { rtol: 1e-15 });
   });
   it("Simpson's rule is exact for cubics and converges as h⁴ on sin", () => {
-    expectClose(simpson((x) => x ** 3 - 2 * x + 1, -1, 2, 2), 3.75, { rtol: 1e-14 }); // ∫ = [x⁴/4 − x² + x]₋₁²
+    expectClose(
+      simpson((x) => x ** 3 - 2 * x + 1, -1, 2, 2),
+      3.75,
+      { rtol: 1e-14 },
+    ); // ∫ = [x⁴/4 − x² + x]₋₁²
     const e1 = Math.abs(simpson(Math.sin, 0, Math.PI, 8) - 2);
     const e2 = Math.abs(simpson(Math.sin, 0, Math.PI, 16) - 2);
     expectClose(e1 / e2, 16, { rtol: 0.02 });

@@ -131,16 +131,34 @@ describe("linePlot", () => {
     const f = linePlot({ train: [3, 2, 1], val: [4, 3, 2.5] }, { ...quiet, title: "Loss", xTitle: "epoch", yTitle: "loss", logY: true });
     expect(f.data.map((t) => t.name)).toEqual(["train", "val"]);
     expect(f.data[0]).toMatchObject({ type: "scatter", mode: "lines", x: [0, 1, 2], y: [3, 2, 1] });
-    expect(f.layout).toMatchObject({ yaxis: { type: "log", title: { text: "loss" } }, xaxis: { title: { text: "epoch" } }, title: { text: "Loss" } });
+    expect(f.layout).toMatchObject({
+      yaxis: { type: "log", title: { text: "loss" } },
+      xaxis: { title: { text: "epoch" } },
+      title: { text: "Loss" },
+    });
   });
 
   it("takes one array, a [S, T] tensor, a shared x and series with their own x", () => {
     expect(linePlot([1, 2, 3], quiet).data).toHaveLength(1);
-    const t = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const t = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const f = linePlot(t, { ...quiet, x: [10, 20], names: ["a", "b", "c"] });
     t.dispose();
-    expect(f.data.map((d) => [d.name, d.x, d.y])).toEqual([["a", [10, 20], [1, 2]], ["b", [10, 20], [3, 4]], ["c", [10, 20], [5, 6]]]);
-    const g = linePlot([{ y: [1, 2], name: "step" }, { x: [1], y: [1.5], name: "epoch" }], quiet);
+    expect(f.data.map((d) => [d.name, d.x, d.y])).toEqual([
+      ["a", [10, 20], [1, 2]],
+      ["b", [10, 20], [3, 4]],
+      ["c", [10, 20], [5, 6]],
+    ]);
+    const g = linePlot(
+      [
+        { y: [1, 2], name: "step" },
+        { x: [1], y: [1.5], name: "epoch" },
+      ],
+      quiet,
+    );
     expect(g.data[1]).toMatchObject({ x: [1], y: [1.5], name: "epoch" });
   });
 
@@ -153,13 +171,20 @@ describe("linePlot", () => {
   it("says which argument does not fit", () => {
     expect(() => linePlot([1, 2, 3], { ...quiet, x: [0, 1] })).toThrow("options.x has 2 values but series has 3");
     expect(() => linePlot([[1], [2]] as never, { ...quiet, names: ["a"] })).toThrow("options.names has 1 names but there are 2 series");
-    expect(() => linePlot(tf.zeros([2, 2, 2]), quiet)).toThrow(/series must be a 1-D tensor \[T\] or a 2-D tensor \[S, T\], got shape \[2, 2, 2\]/);
+    expect(() => linePlot(tf.zeros([2, 2, 2]), quiet)).toThrow(
+      /series must be a 1-D tensor \[T\] or a 2-D tensor \[S, T\], got shape \[2, 2, 2\]/,
+    );
   });
 });
 
 describe("scatterPlot", () => {
   it("draws one trace per label, in sorted order, from a [N, 2] tensor", () => {
-    const points = tf.tensor2d([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    const points = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     const f = scatterPlot(points, { ...quiet, labels: [2, 10, 2, 1], equalAxes: true });
     points.dispose();
     expect(f.data.map((t) => t.name)).toEqual(["1", "2", "10"]);
@@ -168,8 +193,17 @@ describe("scatterPlot", () => {
   });
 
   it("keeps fixed groups (for animation), colours by value, and takes { x, y }", () => {
-    const f = scatterPlot([[0, 1], [2, 3]], { ...quiet, labels: ["a", "a"], groups: ["a", "b"] });
-    expect(f.data.map((t) => [t.name, t.x])).toEqual([["a", [0, 2]], ["b", []]]);
+    const f = scatterPlot(
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      { ...quiet, labels: ["a", "a"], groups: ["a", "b"] },
+    );
+    expect(f.data.map((t) => [t.name, t.x])).toEqual([
+      ["a", [0, 2]],
+      ["b", []],
+    ]);
     const g = scatterPlot({ x: [1, 2], y: [3, 4] }, { ...quiet, colors: [0.1, 0.9] });
     expect(g.data).toHaveLength(1);
     expect((g.data[0].marker as Record<string, unknown>).color).toEqual([0.1, 0.9]);
@@ -184,13 +218,21 @@ describe("scatterPlot", () => {
 
 describe("heatmap", () => {
   it("draws the matrix with row 0 on top and keeps repeated labels as separate cells", () => {
-    const m = tf.tensor2d([[0.9, 0.1], [0.4, 0.6], [0, 1]]);
+    const m = tf.tensor2d([
+      [0.9, 0.1],
+      [0.4, 0.6],
+      [0, 1],
+    ]);
     const f = heatmap(m, { ...quiet, rowLabels: ["the", "<eos>", "the"], colLabels: ["a", "b"], zmin: 0, zmax: 1 });
     m.dispose();
     expect(f.data).toHaveLength(1);
     const t = f.data[0];
     expect(t).toMatchObject({ type: "heatmap", x: [0, 1], y: [0, 1, 2], zmin: 0, zmax: 1 });
-    expect((t.z as number[][]).map((row) => row.map((v) => Math.round(v * 10) / 10))).toEqual([[0.9, 0.1], [0.4, 0.6], [0, 1]]);
+    expect((t.z as number[][]).map((row) => row.map((v) => Math.round(v * 10) / 10))).toEqual([
+      [0.9, 0.1],
+      [0.4, 0.6],
+      [0, 1],
+    ]);
     expect(f.layout!.yaxis).toMatchObject({ autorange: "reversed", ticktext: ["the", "&lt;eos&gt;", "the"] });
     expect(t.texttemplate).toBe("%{z:.2f}");
   });
@@ -205,7 +247,16 @@ describe("heatmap", () => {
 describe("imageGrid", () => {
   it("tiles [N, H, W] greyscale images into one PNG, white gaps between", () => {
     // Two 2×2 images side by side with a 1-pixel gap: a 5×2 mosaic.
-    const x = tf.tensor3d([[[0, 1], [0.5, 0]], [[1, 1], [1, 0]]]); // [N=2, H=2, W=2]
+    const x = tf.tensor3d([
+      [
+        [0, 1],
+        [0.5, 0],
+      ],
+      [
+        [1, 1],
+        [1, 0],
+      ],
+    ]); // [N=2, H=2, W=2]
     const before = tf.memory().numTensors;
     const f = imageGrid(x, { ...quiet, cols: 2 });
     expect(tf.memory().numTensors).toBe(before);
@@ -237,7 +288,9 @@ describe("imageGrid", () => {
     expect(() => imageGrid(tf.zeros([28, 28]), quiet)).toThrow(
       "images must have shape [N, H, W], [N, H, W, 1] or [N, H, W, 3], got [28, 28]; for one image use x.expandDims(0)",
     );
-    expect(() => imageGrid(tf.zeros([2, 4, 4, 2]), quiet)).toThrow("images must have shape [N, H, W], [N, H, W, 1] or [N, H, W, 3], got [2, 4, 4, 2]");
+    expect(() => imageGrid(tf.zeros([2, 4, 4, 2]), quiet)).toThrow(
+      "images must have shape [N, H, W], [N, H, W, 1] or [N, H, W, 3], got [2, 4, 4, 2]",
+    );
     expect(() => imageGrid([[[0, 1], [0]]], quiet)).toThrow("images[0][1] must be an array of length 2");
     expect(() => imageGrid([[[NaN]]], quiet)).toThrow("images holds NaN (image 0, row 0, column 0)");
     expect(() => imageGrid("x" as never, quiet)).toThrow(/images must be a tf.Tensor or nested arrays/);
@@ -252,7 +305,12 @@ describe("imageGrid", () => {
 
 describe("animatedPlot", () => {
   it("makes one frame per figure with a slider step and play/pause buttons", () => {
-    const frames = [0, 1, 2].map((k) => imageGrid(tf.tidy(() => tf.fill([4, 3, 3], k / 2)), { ...quiet, cols: 2 }));
+    const frames = [0, 1, 2].map((k) =>
+      imageGrid(
+        tf.tidy(() => tf.fill([4, 3, 3], k / 2)),
+        { ...quiet, cols: 2 },
+      ),
+    );
     const f = animatedPlot(frames, { ...quiet, labels: ["t=2", "t=1", "t=0"], title: "Denoising" });
     expect(f.frames!.map((fr) => fr.name)).toEqual(["t=2", "t=1", "t=0"]);
     expect(f.frames![2].data![0].source).toBe(frames[2].data[0].source);
@@ -266,8 +324,20 @@ describe("animatedPlot", () => {
   });
 
   it("fixes scatter axes to fit every frame and shares a heatmap colour range", () => {
-    const a = scatterPlot([[0, 0], [1, 1]], quiet);
-    const b = scatterPlot([[-4, 2], [3, 9]], quiet);
+    const a = scatterPlot(
+      [
+        [0, 0],
+        [1, 1],
+      ],
+      quiet,
+    );
+    const b = scatterPlot(
+      [
+        [-4, 2],
+        [3, 9],
+      ],
+      quiet,
+    );
     const f = animatedPlot([a, b], quiet);
     const xr = (f.layout!.xaxis as { range: number[] }).range;
     const yr = (f.layout!.yaxis as { range: number[] }).range;
@@ -275,12 +345,21 @@ describe("animatedPlot", () => {
     expect(xr[1]).toBeGreaterThan(3);
     expect(yr[1]).toBeGreaterThan(9);
     const h = animatedPlot([heatmap([[0, 1]], quiet), heatmap([[5, -2]], quiet)], quiet);
-    expect(h.frames!.map((fr) => [fr.data![0].zmin, fr.data![0].zmax])).toEqual([[-2, 5], [-2, 5]]);
+    expect(h.frames!.map((fr) => [fr.data![0].zmin, fr.data![0].zmax])).toEqual([
+      [-2, 5],
+      [-2, 5],
+    ]);
   });
 
   it("rejects frames that draw different traces, and labels that do not fit", () => {
     const one = linePlot([1, 2], quiet);
-    const two = linePlot([[1, 2], [3, 4]] as never, quiet);
+    const two = linePlot(
+      [
+        [1, 2],
+        [3, 4],
+      ] as never,
+      quiet,
+    );
     expect(() => animatedPlot([one, two], quiet)).toThrow("frames[1] has 2 traces but frames[0] has 1");
     expect(() => animatedPlot([one], { ...quiet, labels: ["a", "b"] })).toThrow("options.labels has 2 labels but there are 1 frames");
     expect(() => animatedPlot([], quiet)).toThrow("frames must be a non-empty array of figures");

@@ -42,11 +42,7 @@ describe("seed", () => {
       tf.tidy(() => {
         const layer = tf.layers.dense({ units: 3, inputShape: [2] });
         layer.build([null, 2]);
-        return [
-          ...tf.randomNormal([4]).dataSync(),
-          ...tf.randomUniform([4]).dataSync(),
-          ...layer.getWeights()[0].dataSync(),
-        ];
+        return [...tf.randomNormal([4]).dataSync(), ...tf.randomUniform([4]).dataSync(), ...layer.getWeights()[0].dataSync()];
       });
     seed(42);
     const a = draw();
@@ -85,8 +81,17 @@ describe("explicit streams", () => {
       const r = makeRng(seedValue);
       const want = ref[String(seedValue)];
       expect(Array.from({ length: 5 }, () => r())).toEqual(want.uniform);
-      expectClose(Array.from({ length: 5 }, () => normalFrom(r)), want.normal, { rtol: 1e-14, atol: 1e-15 });
-      expect(shuffleInPlace(Array.from({ length: 10 }, (_, i) => i), r)).toEqual(want.shuffle);
+      expectClose(
+        Array.from({ length: 5 }, () => normalFrom(r)),
+        want.normal,
+        { rtol: 1e-14, atol: 1e-15 },
+      );
+      expect(
+        shuffleInPlace(
+          Array.from({ length: 10 }, (_, i) => i),
+          r,
+        ),
+      ).toEqual(want.shuffle);
     }
   });
 

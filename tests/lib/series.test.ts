@@ -33,8 +33,16 @@ describe("rollingMean", () => {
     expect(rollingMean(x, 3, { center: true })).toEqual([NaN, 1, 2, 3, 4, 5, 6, 7, 8, NaN]);
   });
   it("matches pandas on the gap-filled CO2 series (12-month mean)", () => {
-    const raw = fs.readFileSync("data/co2-monthly.csv", "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
-    const grid = reindexMonthly(raw.map((r) => r[0]), raw.map((r) => Number(r[1])));
+    const raw = fs
+      .readFileSync("data/co2-monthly.csv", "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
+    const grid = reindexMonthly(
+      raw.map((r) => r[0]),
+      raw.map((r) => Number(r[1])),
+    );
     const m = rollingMean(grid.values, 12);
     expectClose(m.slice(-3), ref.co2.rollingMean12Last3, { rtol: 1e-12 });
     expect(m.filter((v) => !Number.isNaN(v)).length).toBe(ref.co2.rollingMean12Count);
@@ -60,8 +68,16 @@ describe("reindexMonthly", () => {
     expect(g.values).toEqual([0, 1, 2, 3]);
   });
   it("matches pandas reindex + interpolate on the Mauna Loa CO2 record", () => {
-    const raw = fs.readFileSync("data/co2-monthly.csv", "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
-    const g = reindexMonthly(raw.map((r) => r[0]), raw.map((r) => Number(r[1])));
+    const raw = fs
+      .readFileSync("data/co2-monthly.csv", "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
+    const g = reindexMonthly(
+      raw.map((r) => r[0]),
+      raw.map((r) => Number(r[1])),
+    );
     expect(g.dates.length).toBe(ref.co2.nMonths);
     expect(g.dates[0]).toBe(ref.co2.first);
     expect(g.dates[g.dates.length - 1]).toBe(ref.co2.last);

@@ -34,7 +34,7 @@ describe("tableHTML", () => {
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("x &amp; y");
-    expect(html).toContain("<th style=\"text-align:left\">&lt;b&gt;</th>");
+    expect(html).toContain('<th style="text-align:left">&lt;b&gt;</th>');
     expect(html).toContain("R&amp;D &lt;i&gt;</caption>");
   });
 
@@ -67,7 +67,9 @@ describe("tableHTML", () => {
   it("says what was wrong", () => {
     expect(() => tableHTML({} as never)).toThrow("data must be a danfojs DataFrame or an array of records, got object");
     expect(() => tableHTML([1] as never)).toThrow("data[0] is number");
-    expect(() => tableHTML(records, { columns: ["nope"] })).toThrow('options.columns names "nope", which is not a column; the columns are name, loss, steps');
+    expect(() => tableHTML(records, { columns: ["nope"] })).toThrow(
+      'options.columns names "nope", which is not a column; the columns are name, loss, steps',
+    );
     expect(() => tableHTML(records, { digits: -1 })).toThrow("options.digits must be an integer in [0, 20], got -1");
   });
 });

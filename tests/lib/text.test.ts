@@ -81,8 +81,14 @@ describe("documentBatch", () => {
     const { x, y } = documentBatch(vocab, ["ab", "c"]);
     expect(maxContext(["ab", "c"])).toBe(3);
     expect(x.dtype).toBe("int32");
-    expect(x.arraySync()).toEqual([[0, 1, 2], [0, 3, 0]]);
-    expect(y.arraySync()).toEqual([[1, 2, 0], [3, 0, PAD]]);
+    expect(x.arraySync()).toEqual([
+      [0, 1, 2],
+      [0, 3, 0],
+    ]);
+    expect(y.arraySync()).toEqual([
+      [1, 2, 0],
+      [3, 0, PAD],
+    ]);
     tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -115,7 +121,10 @@ describe("maskedBatch", () => {
     const { x, y } = maskedBatch(vocab, ["abcd", "c"], 6, { rate: 0.5, rng: makeRng(4) });
     const xs = x.arraySync();
     const ys = y.arraySync();
-    const plain = [[0, 1, 2, 3, 4, 0], [0, 3, 0, 0, 0, 0]];
+    const plain = [
+      [0, 1, 2, 3, 4, 0],
+      [0, 3, 0, 0, 0, 0],
+    ];
     for (let b = 0; b < 2; b++) {
       expect(xs[b][0]).toBe(0);
       let hidden = 0;

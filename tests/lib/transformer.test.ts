@@ -79,7 +79,9 @@ describe("transformerForward", () => {
     const model = createTransformer({ vocabSize: 4, contextLength: 3, dModel: 8, heads: 2 });
     const ids = tf.zeros([1, 4], "int32") as tf.Tensor2D;
     expect(() => transformerForward(model, ids)).toThrow(/sequence of length 4: contextLength is only 3/);
-    expect(() => createTransformer({ vocabSize: 4, contextLength: 3, dModel: 10, heads: 4 })).toThrow(/dModel = 10 must be divisible by heads = 4/);
+    expect(() => createTransformer({ vocabSize: 4, contextLength: 3, dModel: 10, heads: 4 })).toThrow(
+      /dModel = 10 must be divisible by heads = 4/,
+    );
     ids.dispose();
     model.dispose();
   });
@@ -87,11 +89,21 @@ describe("transformerForward", () => {
 
 describe("layerNorm", () => {
   it("normalises each row to mean 0 and variance 1 (before gamma and beta)", () => {
-    const x = tf.tensor2d([[1, 2, 3, 4], [2, 2, 2, 2]]);
+    const x = tf.tensor2d([
+      [1, 2, 3, 4],
+      [2, 2, 2, 2],
+    ]);
     const y = layerNorm(x, tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D);
     // Row 0: mean 2.5, variance 1.25 → (x − 2.5)/√(1.25 + 1e-5). Row 1: constant → 0.
     const s = Math.sqrt(1.25 + 1e-5);
-    expectClose(y, [[-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], [0, 0, 0, 0]], { atol: 1e-5 });
+    expectClose(
+      y,
+      [
+        [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s],
+        [0, 0, 0, 0],
+      ],
+      { atol: 1e-5 },
+    );
   });
 });
 
@@ -110,7 +122,10 @@ describe("training and generate", () => {
     const { value, grads } = tf.variableGrads(() => transformerLoss(model, x, y));
     for (const v of model.variables) {
       expect(grads[v.name], v.name).toBeDefined();
-      expect(tf.tidy(() => tf.sum(tf.abs(grads[v.name])).dataSync()[0]), v.name).toBeGreaterThan(0);
+      expect(
+        tf.tidy(() => tf.sum(tf.abs(grads[v.name])).dataSync()[0]),
+        v.name,
+      ).toBeGreaterThan(0);
     }
     tf.dispose([value, ...Object.values(grads)]);
     const opt = tf.train.adam(0.01);
@@ -130,7 +145,9 @@ describe("training and generate", () => {
     for (const s of samples) expect(docs).toContain(s);
     const topOne = generate(model, vocab, { count: 4, topK: 1 });
     expect(topOne).toEqual(samples);
-    expect(() => generate(model, buildVocabulary(["xyzw"]), { count: 1 })).toThrow(/vocab has 5 ids but the model was built for vocabSize 4/);
+    expect(() => generate(model, buildVocabulary(["xyzw"]), { count: 1 })).toThrow(
+      /vocab has 5 ids but the model was built for vocabSize 4/,
+    );
     model.dispose();
   });
 });
@@ -146,7 +163,15 @@ describe("createTransformer / model.dispose", () => {
       // 2 + 2 blocks × (8 attention + 8 norm and MLP) + 4 variables (one fewer without learned positions).
       expect(model.variables.length).toBe(positions === "learned" ? 38 : 37);
       expect(model.config).toEqual({
-        vocabSize: 11, contextLength: 8, dModel: 16, heads: 2, layers: 2, mlpRatio: 4, positions, causal: true, maskToken: false,
+        vocabSize: 11,
+        contextLength: 8,
+        dModel: 16,
+        heads: 2,
+        layers: 2,
+        mlpRatio: 4,
+        positions,
+        causal: true,
+        maskToken: false,
       });
       model.dispose();
       expect(tf.memory().numTensors).toBe(before);

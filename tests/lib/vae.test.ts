@@ -173,24 +173,53 @@ describe("models and generation", () => {
     seed(1);
     const vae = createVAE({ inputDim: 10, hiddenDims: [7, 5], latentDim: 2 });
     expect(vae.variables.map((v) => v.shape)).toEqual([
-      [10, 7], [7], [7, 5], [5], // encoder
-      [5, 2], [2], [5, 2], [2], // toZMean, toZLogVar
-      [2, 5], [5], [5, 7], [7], // decoder
-      [7, 10], [10], // toX
+      [10, 7],
+      [7],
+      [7, 5],
+      [5], // encoder
+      [5, 2],
+      [2],
+      [5, 2],
+      [2], // toZMean, toZLogVar
+      [2, 5],
+      [5],
+      [5, 7],
+      [7], // decoder
+      [7, 10],
+      [10], // toX
     ]);
     const before = tf.memory().numTensors;
     const x = tf.ones([3, 10]) as tf.Tensor2D;
     const { zMean, zLogVar } = vae.encode(x);
-    expect([zMean.shape, zLogVar.shape]).toEqual([[3, 2], [3, 2]]);
+    expect([zMean.shape, zLogVar.shape]).toEqual([
+      [3, 2],
+      [3, 2],
+    ]);
     const samples = samplePrior(vae, 4);
     expect(samples.shape).toEqual([4, 10]);
     const v = samples.dataSync();
     expect(Math.min(...v) >= 0 && Math.max(...v) <= 1).toBe(true);
     const [zA, zB] = [tf.tensor1d([0, 0]), tf.tensor1d([1, -2])];
     const line = interpolateLatent(zA, zB, 5);
-    expectClose(line, [[0, 0], [0.25, -0.5], [0.5, -1], [0.75, -1.5], [1, -2]]);
+    expectClose(line, [
+      [0, 0],
+      [0.25, -0.5],
+      [0.5, -1],
+      [0.75, -1.5],
+      [1, -2],
+    ]);
     const grid = latentGrid(3, 2);
-    expectClose(grid, [[-2, 2], [0, 2], [2, 2], [-2, 0], [0, 0], [2, 0], [-2, -2], [0, -2], [2, -2]]);
+    expectClose(grid, [
+      [-2, 2],
+      [0, 2],
+      [2, 2],
+      [-2, 0],
+      [0, 0],
+      [2, 0],
+      [-2, -2],
+      [0, -2],
+      [2, -2],
+    ]);
     const decoded = decodeMean(vae, grid);
     expect(decoded.shape).toEqual([9, 10]);
     const ae = createAutoencoder({ inputDim: 10, hiddenDims: [6], latentDim: 3 });
@@ -237,11 +266,17 @@ describe("models and generation", () => {
     expect(() => vae.encode(tf.zeros([2, 5]) as tf.Tensor2D)).toThrow(/x must have shape \[\?, 6\] \(B, D\), got \[2, 5\]/);
     expect(() => vae.decode(tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(/z must have shape \[\?, 2\] \(B, Z\), got \[2, 3\]/);
     expect(() => gaussianKL(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(/zLogVar must have shape \[2, 3\]/);
-    expect(() => reparameterize(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 3]) as tf.Tensor2D)).toThrow(/eps must have shape \[2, 3\]/);
-    expect(() => bernoulliLogLik(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D)).toThrow(/logits must have shape \[2, 3\]/);
+    expect(() => reparameterize(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 3]) as tf.Tensor2D)).toThrow(
+      /eps must have shape \[2, 3\]/,
+    );
+    expect(() => bernoulliLogLik(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D)).toThrow(
+      /logits must have shape \[2, 3\]/,
+    );
     expect(() => createVAE({ likelihood: "poisson" as never })).toThrow(/options.likelihood must be "bernoulli" or "gaussian"/);
     expect(() => elbo(vae, tf.zeros([1, 6]) as tf.Tensor2D, { beta: -1 })).toThrow(/options.beta must be a number ≥ 0/);
-    expect(() => iwaeBound(vae, tf.zeros([2, 6]) as tf.Tensor2D, { eps: tf.zeros([3, 1, 2]) as tf.Tensor3D })).toThrow(/options.eps must have shape \[3, 2, 2\]/);
+    expect(() => iwaeBound(vae, tf.zeros([2, 6]) as tf.Tensor2D, { eps: tf.zeros([3, 1, 2]) as tf.Tensor3D })).toThrow(
+      /options.eps must have shape \[3, 2, 2\]/,
+    );
     vae.dispose();
   });
 });

@@ -19,7 +19,10 @@ describe("fileIO", () => {
     await model.save(fileIO(dir));
     expect(fs.readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
     const loaded = await tf.loadLayersModel(fileIO(dir));
-    const x = tf.tensor2d([[1, 2, 3], [-1, 0, 0.5]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0, 0.5],
+    ]);
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
     expectClose(b, a);
@@ -36,13 +39,19 @@ describe("fileIO", () => {
 describe("saveTensors / loadTensors / restoreVariables", () => {
   it("round-trips named tensors of several dtypes without leaking", async () => {
     const dir = tmp();
-    const w = tf.tensor2d([[1.5, -2], [3, 4e-3]]);
+    const w = tf.tensor2d([
+      [1.5, -2],
+      [3, 4e-3],
+    ]);
     const ids = tf.tensor1d([3, 1, 2], "int32");
     const before = tf.memory().numTensors;
     await saveTensors(dir, { w, ids });
     const back = await loadTensors(dir);
     expect(Object.keys(back).sort()).toEqual(["ids", "w"]);
-    expectClose(back.w, [[1.5, -2], [3, 4e-3]]);
+    expectClose(back.w, [
+      [1.5, -2],
+      [3, 4e-3],
+    ]);
     expect(back.ids.dtype).toBe("int32");
     expect(Array.from(back.ids.dataSync())).toEqual([3, 1, 2]);
     tf.dispose(Object.values(back));
@@ -65,7 +74,10 @@ describe("saveTensors / loadTensors / restoreVariables", () => {
     await saveTensors(dir, { w: tf.ones([2, 3]) });
     const v = tf.variable(tf.zeros([2, 3]));
     await restoreVariables(dir, { w: v });
-    expectClose(v, [[1, 1, 1], [1, 1, 1]]);
+    expectClose(v, [
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     const wrong = tf.variable(tf.zeros([3, 2]));
     await expect(restoreVariables(dir, { w: wrong })).rejects.toThrow(/"w" has shape \[2,3\].*\[3,2\]/);
     await expect(restoreVariables(dir, { b: wrong })).rejects.toThrow(/no tensor "b"/);

@@ -74,7 +74,14 @@ describe("matMul", () => {
             expectClose(tf.matMul(A, B0, transA, transB).slice([1, 0, 0], [1, M, N]), first, TOL);
             // fused with a bias and relu, as tf.layers.dense runs it
             const bias = tf.tensor1d(values(N, 3));
-            const fused = tf.fused.matMul({ a: A.slice([0, 0, 0], [1, ...aShape]).reshape(aShape) as tf.Tensor2D, b: B.slice([0, 0, 0], [1, ...bShape]).reshape(bShape) as tf.Tensor2D, transposeA: transA, transposeB: transB, bias, activation: "relu" });
+            const fused = tf.fused.matMul({
+              a: A.slice([0, 0, 0], [1, ...aShape]).reshape(aShape) as tf.Tensor2D,
+              b: B.slice([0, 0, 0], [1, ...bShape]).reshape(bShape) as tf.Tensor2D,
+              transposeA: transA,
+              transposeB: transB,
+              bias,
+              activation: "relu",
+            });
             const biasValues = bias.dataSync();
             const reference = matMulLoops(a, b, M, K, N, transA, transB).map((v, idx) => Math.max(0, v + biasValues[idx % N]));
             expectClose(fused, reference, TOL);
@@ -109,7 +116,14 @@ describe("matMul", () => {
           const A = tf.tensor(a, [batch, ...(transA ? [K2, M2] : [M2, K2])]);
           const B = tf.tensor(b, broadcastB ? (transB ? [N2, K2] : [K2, N2]) : [batch, ...(transB ? [N2, K2] : [K2, N2])]);
           const C = fused
-            ? tf.fused.matMul({ a: A.reshape(A.shape.slice(1)) as tf.Tensor2D, b: B.reshape(B.shape.slice(-2)) as tf.Tensor2D, transposeA: transA, transposeB: transB, bias: tf.tensor1d(bias), activation: "relu" })
+            ? tf.fused.matMul({
+                a: A.reshape(A.shape.slice(1)) as tf.Tensor2D,
+                b: B.reshape(B.shape.slice(-2)) as tf.Tensor2D,
+                transposeA: transA,
+                transposeB: transB,
+                bias: tf.tensor1d(bias),
+                activation: "relu",
+              })
             : tf.matMul(A, B, transA, transB);
           expectClose(C, expected, { rtol: 1e-4, atol: 1e-4 });
         });
@@ -123,9 +137,9 @@ describe("matMul", () => {
     const dc = values(M * N, 6);
     expectNoLeak(() => {
       tf.tidy(() => {
-        const [dA, dB] = tf.grads((A: tf.Tensor, B: tf.Tensor) => tf.mul(tf.matMul(A as tf.Tensor2D, B as tf.Tensor2D), tf.tensor(dc, [M, N])).sum())(
-          [tf.tensor(a, [M, K]), tf.tensor(b, [K, N])],
-        );
+        const [dA, dB] = tf.grads((A: tf.Tensor, B: tf.Tensor) =>
+          tf.mul(tf.matMul(A as tf.Tensor2D, B as tf.Tensor2D), tf.tensor(dc, [M, N])).sum(),
+        )([tf.tensor(a, [M, K]), tf.tensor(b, [K, N])]);
         expectClose(dA, matMulLoops(dc, b, M, N, K, false, true), TOL);
         expectClose(dB, matMulLoops(a, dc, K, M, N, true, false), TOL);
       });
@@ -156,7 +170,10 @@ describe("gather gradient (UnsortedSegmentSum)", () => {
   it("works along axis 1 with a 2-D index and directly as tf.unsortedSegmentSum", () => {
     const R = 3;
     const V = 5;
-    const ids = [[4, 0], [4, 2]];
+    const ids = [
+      [4, 0],
+      [4, 2],
+    ];
     const dy = values(R * 4, 9); // [R, 2, 2]
     const expected = new Float32Array(R * V);
     for (let r = 0; r < R; r++) {
@@ -165,10 +182,21 @@ describe("gather gradient (UnsortedSegmentSum)", () => {
     expectNoLeak(() => {
       tf.tidy(() => {
         const x = tf.tensor2d(values(R * V, 10), [R, V]);
-        const g = tf.grad((t: tf.Tensor) => tf.mul(tf.gather(t, tf.tensor2d(ids, [2, 2], "int32"), 1), tf.tensor3d(dy, [R, 2, 2])).sum())(x);
+        const g = tf.grad((t: tf.Tensor) => tf.mul(tf.gather(t, tf.tensor2d(ids, [2, 2], "int32"), 1), tf.tensor3d(dy, [R, 2, 2])).sum())(
+          x,
+        );
         expectClose(g, expected, TOL);
         const s = tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]), tf.tensor1d([2, 0, 2], "int32"), 4);
-        expectClose(s, [[3, 4], [0, 0], [6, 8], [0, 0]], TOL);
+        expectClose(
+          s,
+          [
+            [3, 4],
+            [0, 0],
+            [6, 8],
+            [0, 0],
+          ],
+          TOL,
+        );
       });
     });
   });
@@ -239,12 +267,24 @@ describe("the wasm fast paths (run on every backend)", () => {
         expectClose(tf.sum(X, [0, 1]), sum01, TOL);
         expect(tf.sum(X, [1, 0], true).shape).toEqual([1, 1, R]);
         const slice = tf.slice(X, [1, 1, 2], [2, 2, 3]);
-        expectClose(slice, [1, 2].map((p) => [1, 2].map((q) => [2, 3, 4].map((r) => at(p, q, r)))), TOL);
+        expectClose(
+          slice,
+          [1, 2].map((p) => [1, 2].map((q) => [2, 3, 4].map((r) => at(p, q, r)))),
+          TOL,
+        );
         const [s1, s2] = tf.split(X, [2, 3], 2);
-        expectClose(s2, [0, 1, 2].map((p) => [0, 1, 2, 3].map((q) => [2, 3, 4].map((r) => at(p, q, r)))), TOL);
+        expectClose(
+          s2,
+          [0, 1, 2].map((p) => [0, 1, 2, 3].map((q) => [2, 3, 4].map((r) => at(p, q, r)))),
+          TOL,
+        );
         expectClose(tf.concat([s1, s2], 2), X, TOL);
         const g = tf.gather(X, tf.tensor1d([3, 0, 3], "int32"), 1);
-        expectClose(g, [0, 1, 2].map((p) => [3, 0, 3].map((q) => [0, 1, 2, 3, 4].map((r) => at(p, q, r)))), TOL);
+        expectClose(
+          g,
+          [0, 1, 2].map((p) => [3, 0, 3].map((q) => [0, 1, 2, 3, 4].map((r) => at(p, q, r)))),
+          TOL,
+        );
         expect(() => tf.gather(X, tf.tensor1d([4], "int32"), 1).dataSync()).toThrow();
       });
     });
@@ -256,8 +296,16 @@ describe("the wasm fast paths (run on every backend)", () => {
       tf.tidy(() => {
         const X = tf.tensor1d(xs);
         expectClose(tf.tanh(X), Array.from(xs, Math.tanh), { rtol: 5e-6, atol: 0 });
-        expectClose(tf.pow(X, 3), Array.from(xs, (v) => v * v * v), { rtol: 1e-6, atol: 0 });
-        expectClose(tf.square(X), Array.from(xs, (v) => v * v), { rtol: 1e-6, atol: 0 });
+        expectClose(
+          tf.pow(X, 3),
+          Array.from(xs, (v) => v * v * v),
+          { rtol: 1e-6, atol: 0 },
+        );
+        expectClose(
+          tf.square(X),
+          Array.from(xs, (v) => v * v),
+          { rtol: 1e-6, atol: 0 },
+        );
         // above 16384 entries wasm's tanh takes its vectorised path, not Math.tanh
         const big = Float32Array.from({ length: 20000 }, (_, i) => xs[i % xs.length] * (i % 2 ? 1 : -0.37));
         expectClose(tf.tanh(tf.tensor1d(big)), Array.from(big, Math.tanh), { rtol: 5e-6, atol: 0 });
@@ -291,8 +339,15 @@ describe("training on cpu and wasm", () => {
     const T = 6;
     const B = 4;
     const rng = makeRng(99);
-    const ids = tf.tensor2d(Array.from({ length: B * T }, () => Math.floor(rng() * V)), [B, T], "int32");
-    const target = tf.tensor2d(Array.from({ length: B * V }, (_, i) => (i % V === i % 3 ? 1 : 0)), [B, V]);
+    const ids = tf.tensor2d(
+      Array.from({ length: B * T }, () => Math.floor(rng() * V)),
+      [B, T],
+      "int32",
+    );
+    const target = tf.tensor2d(
+      Array.from({ length: B * V }, (_, i) => (i % V === i % 3 ? 1 : 0)),
+      [B, V],
+    );
     const vars = tf.tidy(() => ({
       emb: tf.variable(tf.randomNormal([V, D], 0, 0.3)),
       filter: tf.variable(tf.randomNormal([3, 3, 1, 2], 0, 0.3)),

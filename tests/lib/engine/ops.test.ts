@@ -13,7 +13,12 @@ describe("oneHotFloat", () => {
     const ids = tf.tensor1d([2, 0, -1, 3], "int32");
     const oh = oneHotFloat(ids, 3);
     expect(oh.dtype).toBe("float32");
-    expect(oh.arraySync()).toEqual([[0, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expect(oh.arraySync()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     const floatIds = tf.tensor1d([1]);
     expect(() => oneHotFloat(floatIds, 3)).toThrow(/ids must be int32, got float32/);
     tf.dispose([ids, oh, floatIds]);
@@ -26,12 +31,22 @@ describe("targetLogSoftmax", () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
       // Row 0: logits [ln 3, 0] → softmax [¾, ¼], target 0 → ln ¾. Row 1: PAD (−1) → 0.
-      const logits = tf.tensor2d([[Math.log(3), 0], [5, -5]]);
+      const logits = tf.tensor2d([
+        [Math.log(3), 0],
+        [5, -5],
+      ]);
       const targets = tf.tensor1d([0, -1], "int32");
       const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => tf.sum(targetLogSoftmax(x as tf.Tensor2D, targets)))([logits]);
       expectClose(targetLogSoftmax(logits, targets), [Math.log(0.75), 0], { atol: 1e-6 });
       expectClose(value, Math.log(0.75), { atol: 1e-6 });
-      expectClose(grads[0], [[1 - 0.75, -0.25], [0, 0]], { atol: 1e-6 });
+      expectClose(
+        grads[0],
+        [
+          [1 - 0.75, -0.25],
+          [0, 0],
+        ],
+        { atol: 1e-6 },
+      );
     });
     expect(tf.memory().numTensors).toBe(before);
   });

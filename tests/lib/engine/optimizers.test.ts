@@ -82,7 +82,11 @@ describe("adam against torch.optim.Adam", () => {
     const config = ref.configs[0];
     const got = await runAdam(config);
     const firstStep = got.thetas[0].map((x, i) => ref.theta0[i] - x);
-    expectClose(firstStep, config.grads[0].map((g) => (g === 0 ? 0 : config.lr * Math.sign(g))), { rtol: 0, atol: 5e-6 });
+    expectClose(
+      firstStep,
+      config.grads[0].map((g) => (g === 0 ? 0 : config.lr * Math.sign(g))),
+      { rtol: 0, atol: 5e-6 },
+    );
   });
 });
 
@@ -91,17 +95,37 @@ describe("adam as a drop-in for tf.train.adam", () => {
   function train(optimizer: tf.Optimizer, steps: number): number[] {
     const rng = makeRng(11);
     const vars = [
-      variable(tf.tensor2d(Array.from({ length: 12 }, () => rng() - 0.5), [3, 4])), // [3, 4]
+      variable(
+        tf.tensor2d(
+          Array.from({ length: 12 }, () => rng() - 0.5),
+          [3, 4],
+        ),
+      ), // [3, 4]
       variable(tf.zeros([4])), // [4]
-      variable(tf.tensor2d(Array.from({ length: 4 }, () => rng() - 0.5), [4, 1])), // [4, 1]
+      variable(
+        tf.tensor2d(
+          Array.from({ length: 4 }, () => rng() - 0.5),
+          [4, 1],
+        ),
+      ), // [4, 1]
     ];
-    const x = tf.tensor2d(Array.from({ length: 24 }, () => rng() * 2 - 1), [8, 3]); // [B, 3]
-    const y = tf.tensor2d(Array.from({ length: 8 }, () => rng()), [8, 1]); // [B, 1]
+    const x = tf.tensor2d(
+      Array.from({ length: 24 }, () => rng() * 2 - 1),
+      [8, 3],
+    ); // [B, 3]
+    const y = tf.tensor2d(
+      Array.from({ length: 8 }, () => rng()),
+      [8, 1],
+    ); // [B, 1]
     const losses: number[] = [];
     for (let i = 0; i < steps; i++) {
       const loss = tf.tidy(
         () =>
-          optimizer.minimize(() => tf.losses.meanSquaredError(y, tf.matMul(tf.tanh(tf.matMul(x, vars[0]).add(vars[1])), vars[2])) as tf.Scalar, true, vars) as tf.Scalar,
+          optimizer.minimize(
+            () => tf.losses.meanSquaredError(y, tf.matMul(tf.tanh(tf.matMul(x, vars[0]).add(vars[1])), vars[2])) as tf.Scalar,
+            true,
+            vars,
+          ) as tf.Scalar,
       );
       losses.push(loss.dataSync()[0]);
       loss.dispose();
