@@ -1,23 +1,13 @@
 // Parity, stage 00: each solution in solutions/00-orientation.ts against its lib counterpart on
 // seeded inputs, so the two independent versions cannot drift apart unnoticed.
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { describe, it } from "vitest";
 import { applyDense } from "../../lib/layers";
 import * as solution from "../../solutions/00-orientation";
 import { expectClose } from "../helpers/close";
+import { parityHooks } from "./parity";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
-
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
+parityHooks();
 
 describe("stage 00: solutions = lib", () => {
   it("standardize (no lib counterpart): equals (x − mean)/std from tf.moments, the population variance", () => {

@@ -4,20 +4,20 @@
 // ↔ fitAR (method "ols"), forecastNext ↔ forecast(model, 1), sampleAR ↔ simulate with a history
 // (the same standard-normal draws, from seed(n)'s global stream).
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { acf, difference, fitAR, forecast, integrate, simulate } from "../../lib/autoregression";
-import { selectBackend } from "../../lib/engine/backend";
-import { makeRng, randn, seed, unseed } from "../../lib/random";
+import { makeRng, normalFrom, randn, seed } from "../../lib/random";
 import type * as exercise from "../../exercises/01-autoregression";
 import * as solution from "../../solutions/01-autoregression";
 import { expectClose } from "../helpers/close";
+import { parityHooks, type Same } from "./parity";
 
 const TOL = { rtol: 1e-9, atol: 1e-9 }; // both in float64
 
 /** A seeded AR(2) series of length T: x_t = 1 + 0.6 x_{t−1} − 0.3 x_{t−2} + e_t, e_t ~ N(0, 1). */
 function arSeries(T: number, seedValue: number): number[] {
   const uniform = makeRng(seedValue);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const normal = () => normalFrom(uniform);
   const x = [0, 0];
   while (x.length < T) x.push(1 + 0.6 * x[x.length - 1] - 0.3 * x[x.length - 2] + normal());
   return x;
@@ -31,21 +31,8 @@ function randomWalk(T: number, seedValue: number): number[] {
   return x;
 }
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
+parityHooks();
 
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  unseed();
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
-
-/** true only when A and B are assignable both ways (for functions: the same signature). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
 // the exercise stub agree on the parameters and the return type.
 export const sameSignatures: [

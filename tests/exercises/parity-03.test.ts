@@ -5,31 +5,19 @@
 // sampleFromLogits (lib/lm.ts; both invert the CDF with one uniform number, so the
 // same seeded stream gives the same draws).
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { causalMask, positionalEncoding, scaledDotProductAttention } from "../../lib/attention";
-import { selectBackend } from "../../lib/engine/backend";
 import { sampleFromLogits } from "../../lib/lm";
 import { makeRng } from "../../lib/random";
 import type * as exercise from "../../exercises/03-attention";
 import * as solution from "../../solutions/03-attention";
 import { expectClose } from "../helpers/close";
+import { parityHooks, type Same } from "./parity";
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
+parityHooks();
 
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
-
-/** true only when A and B are assignable both ways (for functions: the same signature). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
 // the exercise stub agree on the parameters and the return type.
 export const sameSignatures: [

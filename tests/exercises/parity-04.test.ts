@@ -3,28 +3,17 @@
 // Same names, same signatures: reparameterize, gaussianKL, bernoulliLogLik. Different name:
 // elboFromParts(x, logits, zMean, zLogVar, beta) ↔ elbo(vae, x, { eps, beta }).elbo.
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
-import { seed, unseed } from "../../lib/random";
+import { describe, expect, it } from "vitest";
+import { seed } from "../../lib/random";
 import { bernoulliLogLik, createVAE, elbo, gaussianKL, reparameterize } from "../../lib/vae";
 import type * as exercise from "../../exercises/04-vae";
 import * as solution from "../../solutions/04-vae";
 import { expectClose } from "../helpers/close";
+import { parityHooks, type Same } from "./parity";
 
 const TOL = { rtol: 1e-5, atol: 1e-5 };
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
-
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  unseed();
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
+parityHooks();
 
 /** Seeded encoder outputs, shape [B, Z] each. */
 function encoderOutputs(B: number, Z: number, s: number): { zMean: tf.Tensor2D; zLogVar: tf.Tensor2D } {
@@ -34,8 +23,6 @@ function encoderOutputs(B: number, Z: number, s: number): { zMean: tf.Tensor2D; 
   };
 }
 
-/** true only when A and B are assignable both ways (for functions: the same signature). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
 // the exercise stub agree on the parameters and the return type.
 export const sameSignatures: [

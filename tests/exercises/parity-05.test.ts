@@ -2,17 +2,15 @@
 // on the same seeded GAN, batch and noise, give the same losses and the same updated weights
 // (so what the learner writes is what lib/gan.ts runs in the notebooks).
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { selectBackend } from "../../lib/engine/backend";
+import { describe, expect, it } from "vitest";
 import { adam } from "../../lib/engine/optimizers";
 import { createGAN, ganStep, type GAN, type GANOptimizers } from "../../lib/gan";
 import { seed, unseed } from "../../lib/random";
 import { ganStep as solutionGanStep } from "../../solutions/05-gan";
 import { expectClose } from "../helpers/close";
+import { parityHooks } from "./parity";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
+parityHooks();
 
 /** A seeded GAN and a fresh pair of Adams (the state a notebook starts from). */
 function setup(): { gan: GAN; optimizers: GANOptimizers } {
@@ -49,7 +47,7 @@ describe("05.3 ganStep: solution = lib", () => {
       a.gan.variables.forEach((v, i) => expectClose(b.gan.variables[i], v, { rtol: 1e-6, atol: 1e-7 }));
       // the weights did move (the comparison is not between two untouched copies)
       const fresh = setup();
-      const moved = a.gan.variables.some((v, i) => Math.max(...Array.from(tf.abs(v.sub(fresh.gan.variables[i])).dataSync())) > 1e-4);
+      const moved = tf.tidy(() => a.gan.variables.some((v, i) => tf.abs(v.sub(fresh.gan.variables[i])).max().dataSync()[0] > 1e-4));
       expect(moved).toBe(true);
       tf.dispose(data.flatMap((d) => [d.real, d.zD, d.zG]));
       [a, b, fresh].forEach(teardown);

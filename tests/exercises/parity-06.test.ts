@@ -3,32 +3,19 @@
 // Same names, same signatures: linearSchedule, qSample. Different name: pSampleWithNoise(…, z)
 // ↔ pSample(…, { z }) (lib's default variance "beta" and no clipping, exactly Algorithm 2).
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEpsMLP, linearSchedule, pSample, qSample } from "../../lib/diffusion";
-import { selectBackend } from "../../lib/engine/backend";
-import { seed, unseed } from "../../lib/random";
+import { seed } from "../../lib/random";
 import type * as exercise from "../../exercises/06-diffusion";
 import * as solution from "../../solutions/06-diffusion";
 import { expectClose } from "../helpers/close";
+import { parityHooks, type Same } from "./parity";
 
 const TOL = { rtol: 1e-5, atol: 1e-5 };
 const FIELDS = ["betas", "alphas", "alphaBars", "alphaBarsPrev", "posteriorVariances"] as const;
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
+parityHooks();
 
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  unseed();
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
-
-/** true only when A and B are assignable both ways (for functions: the same signature). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
 // the exercise stub agree on the parameters and the return type.
 export const sameSignatures: [

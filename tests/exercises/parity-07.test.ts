@@ -3,28 +3,16 @@
 // Same names, same signatures: guidedEps (lib/conditional.ts), frechetDistance and kid
 // (lib/metrics.ts; FID is frechetDistance of the two sets' featureStats).
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { guidedEps } from "../../lib/conditional";
-import { selectBackend } from "../../lib/engine/backend";
 import { featureStats, fid, frechetDistance, kid } from "../../lib/metrics";
 import type * as exercise from "../../exercises/07-conditional";
 import * as solution from "../../solutions/07-conditional";
 import { expectClose } from "../helpers/close";
+import { parityHooks, type Same } from "./parity";
 
-beforeAll(async () => {
-  await selectBackend({ quiet: true });
-});
+parityHooks();
 
-let before = 0;
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors, "tensors leaked").toBe(before);
-});
-
-/** true only when A and B are assignable both ways (for functions: the same signature). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // One signature per name, checked by tsc -p: each entry is `true` only while lib, the solution and
 // the exercise stub agree on the parameters and the return type.
 export const sameSignatures: [
