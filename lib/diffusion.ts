@@ -221,6 +221,8 @@ export function qPosterior(
  * Sinusoidal embedding of the step index (Vaswani et al. 2017, as in Ho et al.):
  *   emb[b, k] = sin(t_b · ω_k),  emb[b, E/2 + k] = cos(t_b · ω_k),  ω_k = maxPeriod^(−k / (E/2))
  * Nearby steps get similar vectors; the network sees t at every scale from 1 to `maxPeriod`.
+ * The sines and the cosines fill two halves, as in Ho et al.'s code; lib/attention.ts's
+ * positionalEncoding interleaves them, as in Vaswani et al.'s paper. Same columns, another order.
  * @param t step indices, shape [B] (int32 or float32)
  * @param E embedding size, even
  * @param maxPeriod the longest wavelength (default 10000)

@@ -15,15 +15,15 @@
  * `window.Plotly`, even where require.js defines `define.amd` (classic Notebook), which would
  * otherwise make plotly's UMD header register an AMD module instead. No CDN, no network.
  *
- * Shape letters: N images, H height, W width, C channels (1 or 3), R rows, K columns,
+ * Shape letters: N images, h height, w width, C channels (1 or 3), R rows, K columns,
  * S series, T points per series.
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
 import { escapeHTML, inNotebook, showHTML } from "./display";
+import { encodePNG } from "./png";
 
 // ---------------------------------------------------------------------------------------------
 // Figures and their HTML
@@ -646,7 +646,7 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
 // imageGrid
 // ---------------------------------------------------------------------------------------------
 
-/** Images as a tensor [N, H, W], [N, H, W, 1] or [N, H, W, 3], or nested arrays of those shapes. */
+/** Images as a tensor [N, h, w], [N, h, w, 1] or [N, h, w, 3], or nested arrays of those shapes. */
 export type Images = tf.Tensor | number[][][] | number[][][][];
 
 export interface ImageGridOptions extends CommonPlotOptions {
@@ -662,9 +662,9 @@ export interface ImageGridOptions extends CommonPlotOptions {
   gap?: number;
 }
 
-/** Reads images into [N, H, W, C] values (no tensors created) and checks the shape. */
+/** Reads images into [N, h, w, C] values (no tensors created) and checks the shape. */
 function readImages(images: Images): { values: ArrayLike<number>; shape: [number, number, number, number] } {
-  const expected = "[N, H, W], [N, H, W, 1] or [N, H, W, 3]";
+  const expected = "[N, h, w], [N, h, w, 1] or [N, h, w, 3]";
   let shape: number[];
   let values: ArrayLike<number>;
   if (images instanceof tf.Tensor) {
@@ -702,22 +702,22 @@ function readImages(images: Images): { values: ArrayLike<number>; shape: [number
   } else {
     throw new Error(`images must be a tf.Tensor or nested arrays of shape ${expected}, got ${describe(images)}`);
   }
-  const [N, H, W] = shape;
+  const [N, h, w] = shape;
   const C = shape.length === 4 ? shape[3] : 1;
-  if (N === 0 || H === 0 || W === 0) throw new Error(`images must hold at least one non-empty image, got shape [${shape.join(", ")}]`);
-  return { values, shape: [N, H, W, C] };
+  if (N === 0 || h === 0 || w === 0) throw new Error(`images must hold at least one non-empty image, got shape [${shape.join(", ")}]`);
+  return { values, shape: [N, h, w, C] };
 }
 
 /**
  * A grid of images, e.g. generated digits, as one compact picture (a PNG inside the figure).
- * @param images shape [N, H, W] or [N, H, W, 1] (greyscale) or [N, H, W, 3] (RGB), values in
+ * @param images shape [N, h, w] or [N, h, w, 1] (greyscale) or [N, h, w, 3] (RGB), values in
  *   `range` (default [0, 1]); a tensor or nested arrays. The tensor is read, never disposed.
  * @returns the figure (one `image` trace holding the whole grid)
  */
 export function imageGrid(images: Images, options: ImageGridOptions = {}): Figure {
   checkSize(options);
   const { values, shape } = readImages(images);
-  const [N, H, W, C] = shape;
+  const [N, h, w, C] = shape;
   const { cols = Math.min(N, 8), titles, range = [0, 1], gap = 1, title } = options;
   if (!Number.isInteger(cols) || cols < 1) throw new Error(`options.cols must be a positive integer, got ${cols}`);
   if (titles !== undefined && titles.length !== N) throw new Error(`options.titles has ${titles.length} titles but images has ${N} images`);
@@ -725,15 +725,15 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
     throw new Error(`options.range must be [low, high] with low < high, got ${JSON.stringify(range)}`);
   }
   if (!Number.isInteger(gap) || gap < 0) throw new Error(`options.gap must be an integer ≥ 0, got ${gap}`);
-  const pixelSize = options.pixelSize ?? Math.max(1, Math.round(80 / Math.max(H, W)));
+  const pixelSize = options.pixelSize ?? Math.max(1, Math.round(80 / Math.max(h, w)));
   if (!(pixelSize > 0)) throw new Error(`options.pixelSize must be positive, got ${pixelSize}`);
 
   const rows = Math.ceil(N / cols);
   const usedCols = Math.min(cols, N);
   // Room for a title above each row of images, in image pixels.
   const titleGap = titles ? Math.ceil(14 / pixelSize) : 0;
-  const cellW = W + gap;
-  const cellH = H + gap + titleGap;
+  const cellW = w + gap;
+  const cellH = h + gap + titleGap;
   const mosaicW = usedCols * cellW - gap;
   const mosaicH = rows * cellH - gap;
   const rgb = new Uint8Array(mosaicW * mosaicH * 3).fill(255); // [mosaicH, mosaicW, 3], white gaps
@@ -741,9 +741,9 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
   for (let n = 0; n < N; n++) {
     const top = Math.floor(n / cols) * cellH + titleGap;
     const left = (n % cols) * cellW;
-    for (let i = 0; i < H; i++) {
-      for (let j = 0; j < W; j++) {
-        const src = ((n * H + i) * W + j) * C;
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const src = ((n * h + i) * w + j) * C;
         const dst = ((top + i) * mosaicW + left + j) * 3;
         for (let c = 0; c < 3; c++) {
           const v = values[src + (C === 3 ? c : 0)];
@@ -765,7 +765,7 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
   };
   const annotations = (titles ?? []).map((t, n) => ({
     text: plotText(t),
-    x: (n % cols) * cellW + W / 2 - 0.5,
+    x: (n % cols) * cellW + w / 2 - 0.5,
     y: Math.floor(n / cols) * cellH + titleGap - 0.5,
     xanchor: "center",
     yanchor: "bottom",
@@ -784,59 +784,6 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
     plot_bgcolor: "#fff",
   };
   return finish({ data: [trace], layout }, options);
-}
-
-/** CRC-32 (PNG chunk checksums). */
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/**
- * An 8-bit RGB PNG file (W3C PNG spec: signature, IHDR, one IDAT of deflated rows with filter
- * byte 0, IEND).
- * @param rgb shape [height, width, 3], row-major bytes
- */
-export function encodePNG(rgb: Uint8Array, width: number, height: number): Buffer {
-  if (rgb.length !== width * height * 3) throw new Error(`rgb must hold width·height·3 = ${width * height * 3} bytes, got ${rgb.length}`);
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (width * 3 + 1)] = 0; // filter: none
-    Buffer.from(rgb.buffer, rgb.byteOffset + y * width * 3, width * 3).copy(raw, y * (width * 3 + 1) + 1);
-  }
-  const chunk = (type: string, body: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const typed = Buffer.concat([Buffer.from(type, "latin1"), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([len, typed, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  ihdr[10] = 0; // deflate
-  ihdr[11] = 0; // adaptive filtering
-  ihdr[12] = 0; // no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
 }
 
 // ---------------------------------------------------------------------------------------------

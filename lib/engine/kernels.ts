@@ -31,7 +31,7 @@
  *
  * Kernel functions here never call tf ops: only the backend's own kernel functions, on
  * TensorInfos, disposing intermediates with `backend.disposeData`.
- * Letters: B batch, M×K times K×N matrices, H W height width, C channels, F filter size.
+ * Letters: B batch, M×K times K×N matrices, h w height width, C channels, F filter size.
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
@@ -281,7 +281,7 @@ function wasmConv2DBackpropFilter(args: KernelArgs): TensorInfo {
     attrs.pad as "valid" | "same" | number,
     attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
   );
-  const [B, H, W, Ci] = x.shape;
+  const [B, h, w, Ci] = x.shape;
   const [Fh, Fw, , Co] = filterShape;
   const { outHeight: Oh, outWidth: Ow, strideHeight: sH, strideWidth: sW } = info;
   const padTop = info.padInfo.top;
@@ -301,10 +301,10 @@ function wasmConv2DBackpropFilter(args: KernelArgs): TensorInfo {
           const ih = oh * sH + fh - padTop;
           for (let ow = 0; ow < Ow; ow++, n++) {
             const iw = ow * sW + fw - padLeft;
-            if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+            if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
               for (let c = 0; c < Ci; c++) col[c * N + n] = 0;
             } else {
-              const src = ((b * H + ih) * W + iw) * Ci;
+              const src = ((b * h + ih) * w + iw) * Ci;
               for (let c = 0; c < Ci; c++) col[c * N + n] = xs[src + c];
             }
           }

@@ -3,7 +3,6 @@ import { inflateSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   animatedPlot,
-  encodePNG,
   figureHTML,
   figureSummary,
   forgetInlinedLibrary,
@@ -15,6 +14,7 @@ import {
   showFigure,
   type Figure,
 } from "../../lib/plot";
+import { encodePNG } from "../../lib/png";
 
 const quiet = { show: false } as const;
 const fig: Figure = { data: [{ type: "scatter", x: [0, 1], y: [1, 2], name: "a" }], layout: { title: { text: "T" } } };
@@ -245,7 +245,7 @@ describe("heatmap", () => {
 });
 
 describe("imageGrid", () => {
-  it("tiles [N, H, W] greyscale images into one PNG, white gaps between", () => {
+  it("tiles [N, h, w] greyscale images into one PNG, white gaps between", () => {
     // Two 2×2 images side by side with a 1-pixel gap: a 5×2 mosaic.
     const x = tf.tensor3d([
       [
@@ -286,10 +286,10 @@ describe("imageGrid", () => {
 
   it("rejects bad shapes and options with a message naming the argument", () => {
     expect(() => imageGrid(tf.zeros([28, 28]), quiet)).toThrow(
-      "images must have shape [N, H, W], [N, H, W, 1] or [N, H, W, 3], got [28, 28]; for one image use x.expandDims(0)",
+      "images must have shape [N, h, w], [N, h, w, 1] or [N, h, w, 3], got [28, 28]; for one image use x.expandDims(0)",
     );
     expect(() => imageGrid(tf.zeros([2, 4, 4, 2]), quiet)).toThrow(
-      "images must have shape [N, H, W], [N, H, W, 1] or [N, H, W, 3], got [2, 4, 4, 2]",
+      "images must have shape [N, h, w], [N, h, w, 1] or [N, h, w, 3], got [2, 4, 4, 2]",
     );
     expect(() => imageGrid([[[0, 1], [0]]], quiet)).toThrow("images[0][1] must be an array of length 2");
     expect(() => imageGrid([[[NaN]]], quiet)).toThrow("images holds NaN (image 0, row 0, column 0)");
