@@ -25,11 +25,7 @@
  * Fh Fw filter height and width, sH sW strides.
  */
 import * as tf from "@tensorflow/tfjs";
-
-type TensorInfo = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: Attrs };
-type Kernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
+import { replaceKernel, type Attrs, type Kernel, type KernelArgs, type TensorInfo } from "./registry";
 
 /** The addon's convolution functions (native/blas-matmul/blas_matmul.c); dims as in convDims. */
 export interface ConvAddon {
@@ -87,21 +83,6 @@ export function registerConvKernels(tfjsName: string, given: ConvAddon | null, m
 
 // ---------------------------------------------------------------------------------------------
 // Registry plumbing and the convolution's geometry
-
-/** Replaces a registered kernel by `wrap(original)`, keeping the original's setup function. */
-function replaceKernel(name: string, backendName: string, wrap: (original: Kernel) => Kernel): void {
-  const original = tf.getKernel(name, backendName);
-  if (!original) throw new Error(`registerConvKernels: no ${name} kernel registered for ${backendName}`);
-  const originalFunc = original.kernelFunc as unknown as Kernel;
-  tf.unregisterKernel(name, backendName);
-  tf.registerKernel({
-    kernelName: name,
-    backendName,
-    kernelFunc: wrap(originalFunc) as unknown as tf.KernelFunc,
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-  });
-}
 
 /** One convolution's sizes: x [B, H, W, Ci] * w [Fh, Fw, Ci, Co] → y [B, Oh, Ow, Co]. */
 interface ConvGeometry {

@@ -37,11 +37,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { registerConvKernels, type ConvAddon } from "./conv-kernels";
-
-type TensorInfo = tf.TensorInfo;
-type Attrs = Record<string, unknown>;
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: Attrs };
-type Kernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
+import { replaceKernel, type Attrs, type Kernel, type KernelArgs, type TensorInfo } from "./registry";
 
 /** The parts of tfjs-backend-wasm's BackendWasm this file uses. */
 interface WasmBackend {
@@ -159,21 +155,6 @@ export function registerCourseKernels(tfjsName: string): void {
 
 // ---------------------------------------------------------------------------------------------
 // Registry plumbing
-
-/** Replaces a registered kernel by `wrap(original)`, keeping the original's setup function. */
-function replaceKernel(name: string, backendName: string, wrap: (original: Kernel) => Kernel): void {
-  const original = tf.getKernel(name, backendName);
-  if (!original) throw new Error(`registerCourseKernels: no ${name} kernel registered for ${backendName}`);
-  const originalFunc = original.kernelFunc as unknown as Kernel;
-  tf.unregisterKernel(name, backendName);
-  tf.registerKernel({
-    kernelName: name,
-    backendName,
-    kernelFunc: wrap(originalFunc) as unknown as tf.KernelFunc,
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-  });
-}
 
 /** Registers a kernel the backend lacks (leaves a kernel the backend has alone). */
 function addKernel(name: string, backendName: string, kernel: Kernel): void {
