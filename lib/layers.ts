@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "./assert";
+import { groupNormNHWC, upsampleNearest2x } from "./engine/ops";
 
 /**
  * A trainable variable drawn from U(−scale/√fanIn, scale/√fanIn), PyTorch's nn.Linear
@@ -180,20 +181,23 @@ export function applyConv2d(layer: Conv2D, x: tf.Tensor4D, activation: Activatio
   assertShape(x, [null, null, null, cIn], "x", ["B", "h", "w", "C_in"]);
   const p = (k - 1) / 2;
   return tf.tidy(() => {
+    // At stride 1, tf's "same" pads (k − 1)/2 on every side, as PyTorch; at stride 2 it would pad
+    // only the bottom and right, so there the padding is explicit.
+    const same = layer.stride === 1;
     const padded =
-      p > 0
+      p > 0 && !same
         ? tf.pad(x, [
             [0, 0],
             [p, p],
             [p, p],
             [0, 0],
           ])
-        : x; // [B, h + 2p, w + 2p, C_in]
+        : x; // [B, h + 2p, w + 2p, C_in] at stride 2
     return tf.fused.conv2d({
       x: padded,
       filter: layer.w,
       strides: layer.stride,
-      pad: "valid",
+      pad: same ? "same" : "valid",
       bias: layer.b,
       activation,
       leakyreluAlpha: 0.2,
@@ -218,13 +222,7 @@ export function upsample(inChannels: number, outChannels = inChannels): Conv2D {
 export function applyUpsample(layer: Conv2D, x: tf.Tensor4D, activation: Activation = "linear"): tf.Tensor4D {
   if (layer.stride !== 1) throw new Error(`applyUpsample: layer.stride must be 1 (make it with upsample), got ${layer.stride}`);
   assertShape(x, [null, null, null, layer.w.shape[2]], "x", ["B", "h", "w", "C_in"]);
-  const [B, h, w, C] = x.shape;
-  return tf.tidy(() => {
-    // Two rank-4 tiles (tfjs has no gradient for a rank-6 tile): columns, then rows.
-    const wide = tf.tile(tf.reshape(x, [B * h, w, 1, C]), [1, 1, 2, 1]); // [B·h, w, 2, C]
-    const tall = tf.tile(tf.reshape(wide, [B, h, 1, 2 * w * C]), [1, 1, 2, 1]); // [B, h, 2, 2w·C]
-    return applyConv2d(layer, tf.reshape(tall, [B, 2 * h, 2 * w, C]) as tf.Tensor4D, activation); // [B, 2h, 2w, C_out]
-  });
+  return tf.tidy(() => applyConv2d(layer, upsampleNearest2x(x), activation)); // [B, 2h, 2w, C_out]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,14 +259,7 @@ export function groupNorm(groups: number, channels: number, eps = 1e-5): GroupNo
 export function applyGroupNorm(layer: GroupNorm, x: tf.Tensor4D): tf.Tensor4D {
   const C = layer.gamma.shape[0];
   assertShape(x, [null, null, null, C], "x", ["B", "h", "w", "C"]);
-  const [B, h, w] = x.shape;
-  const G = layer.groups;
-  return tf.tidy(() => {
-    const xg = tf.reshape(x, [B, h, w, G, C / G]); // [B, h, w, G, C/G]
-    const { mean, variance } = tf.moments(xg, [1, 2, 4], true); // [B, 1, 1, G, 1] each
-    const normed = tf.div(tf.sub(xg, mean), tf.sqrt(tf.add(variance, layer.eps))); // [B, h, w, G, C/G]
-    return tf.add(tf.mul(tf.reshape(normed, [B, h, w, C]), layer.gamma), layer.beta) as tf.Tensor4D; // [B, h, w, C]
-  });
+  return groupNormNHWC(x, layer.gamma, layer.beta, layer.groups, layer.eps); // [B, h, w, C]
 }
 
 /** The variables of a layer (Dense: w, b; Conv2D: w, b; GroupNorm: gamma, beta), in that order. */

@@ -12,6 +12,8 @@
  *                                    another: precision (samples → data) and coverage (data → samples)
  *   likelihoodUnits                  nats per image → nats/dim and bits/dim
  *   anomalyAUC                       how well a score separates anomalies: ROC AUC (Mann–Whitney)
+ *   classShares                      the share of each class among predicted labels (mode coverage)
+ *   borderIntensity                  the mean pixel of a frame along the image's edge (grain shows there)
  *
  * Sources: M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local
  * Nash Equilibrium" (2017), eq. (6) for FID; M. Bińkowski, D. Sutherland, M. Arbel, A. Gretton,
@@ -211,4 +213,40 @@ export function anomalyAUC(normalScores: ArrayLike<number>, anomalyScores: Array
     i = j;
   }
   return (rankSum - (n1 * (n1 + 1)) / 2) / (n0 * n1);
+}
+
+/**
+ * The share of each class 0..K−1 among predicted labels: with a digit classifier's predictions on
+ * unconditional samples, how evenly a model covers the ten digits (each ≈ 10% on real data).
+ * @param labels predicted classes, N of them
+ * @returns K shares summing to 1
+ */
+export function classShares(labels: ArrayLike<number>, K = 10): number[] {
+  assertInt(K, "K", 1);
+  const n = labels.length;
+  if (n === 0) throw new Error("classShares: labels is empty");
+  const counts = new Array<number>(K).fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    if (!(Number.isInteger(c) && c >= 0 && c < K)) throw new Error(`classShares: labels[${i}] = ${c} is not a class in 0..${K - 1}`);
+    counts[c]++;
+  }
+  return counts.map((c) => c / n);
+}
+
+/**
+ * The mean intensity of the frame of pixels within `width` of the edge of side × side images in
+ * [0, 1]. Real digits are black there (MNIST centres each digit in a 20 × 20 box), so a generator
+ * whose backgrounds are grainy or grey shows it here first.
+ * @param images shape [N, side·side], values in [0, 1]
+ */
+export function borderIntensity(images: tf.Tensor2D, side: number, width = 2): number {
+  assertInt(side, "side", 1);
+  assertShape(images, [null, side * side], "images", ["N", `side² = ${side * side}`]);
+  assertInt(width, "width", 1, Math.floor((side - 1) / 2));
+  const mask = new Float32Array(side * side);
+  for (let r = 0; r < side; r++)
+    for (let c = 0; c < side; c++) if (r < width || c < width || r >= side - width || c >= side - width) mask[r * side + c] = 1;
+  const inFrame = mask.reduce((a, b) => a + b, 0);
+  return tf.tidy(() => tf.sum(tf.mul(images, tf.tensor2d(mask, [1, side * side]))).dataSync()[0] / (images.shape[0] * inFrame));
 }

@@ -1,0 +1,21 @@
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../lib/engine/backend";
+import { adam } from "../../lib/engine/optimizers";
+import { createUNet } from "../../lib/unet";
+import { linearSchedule, diffusionLoss } from "../../lib/diffusion";
+(async () => {
+  await selectBackend({});
+  const side = 28, B = 64;
+  const channels = JSON.parse(process.argv[2] ?? "[32,64,64]");
+  const net = createUNet({ side, channels, classes: 10 });
+  const opt = adam(2e-4); const sched = linearSchedule(1000);
+  const x = tf.randomUniform([B, side*side], -1, 1) as tf.Tensor2D; const c = tf.zeros([B], "int32") as tf.Tensor1D;
+  const step = () => { const l = opt.minimize(() => diffusionLoss((xt, t) => net.epsTheta(xt, t, c), x, sched), true, net.variables as any); l!.dataSync(); return l!; };
+  step().dispose();
+  const t0 = Date.now();
+  const prof = await tf.profile(() => step());
+  console.log("wall", Date.now() - t0);
+  const by: Record<string, number> = {};
+  for (const k of prof.kernels) by[k.name] = (by[k.name] ?? 0) + (k.kernelTimeMs as number);
+  console.log(Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 22).map(([k, v]) => `${k} ${v.toFixed(0)}`).join("\n"));
+})();
