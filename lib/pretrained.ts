@@ -8,6 +8,9 @@
  *   trainRecipe        train a recipe's model from scratch: the loop the script and a notebook share
  *   saveCheckpoint     the EMA weights plus meta.json (recipe, seed, steps, wall time, losses, metrics)
  *   loadCheckpoint     rebuild the model and restore its weights from data/checkpoints/<name>/
+ *   SAMPLE_SETS        the sample sets the script draws from a checkpoint (1,000 per set, 3 seeds)
+ *   drawSampleSet, saveSampleSet, loadSampleSet   draw a set (or its first rows, to check it), store, load
+ *   sampleQuality      the judge's class shares, conditional accuracy, the border frame
  *
  * Sources: J. Ho, A. Jain, P. Abbeel (2020), appendix B: the exponential moving average of the
  * weights used for sampling; J. Ho & T. Salimans, "Classifier-Free Diffusion Guidance" (2021):
@@ -17,8 +20,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
-import { loadOrTrainClassifier } from "./classifier";
+import { loadOrTrainClassifier, type DigitClassifier } from "./classifier";
 import { conditionalLoss, guidedEpsTheta, NULL_CLASS } from "./conditional";
 import { ddimSampleLoop, linearSchedule, pSampleLoop, type Schedule } from "./diffusion";
 import { borderIntensity, classShares } from "./metrics";
@@ -228,100 +232,128 @@ export async function loadCheckpoint(
 /** Where the course's digit classifier (the judge of notebook 07) is cached. */
 export const CLASSIFIER_DIR = "build/checkpoints/07-digit-classifier";
 
-export interface SampleQuality {
-  /** Samples measured. */
+/** One set of samples drawn from a checkpoint, and how. */
+export interface SampleSetSpec {
+  name: string;
+  /** Samples in the set. */
   n: number;
-  /** Network calls per sample. */
+  /** "ddim" (η = 0) or "ancestral" (all T steps). */
+  sampler: "ddim" | "ancestral";
+  /** Network calls per sample (DDIM's S; T for ancestral). */
   steps: number;
+  /** Guidance scale; null for the unconditional model (label ∅). */
+  w: number | null;
+  /** Seed of x_T (and of the ancestral noise): seed(seed), then x_T = tf.randomNormal([n, D]). */
+  seed: number;
+}
+
+/** A stored sample set: its spec, the requested labels (guided), the images and the time it took. */
+export interface SampleSet extends SampleSetSpec {
+  /** Requested class per sample (guided sets: i mod 10). */
+  labels?: number[];
+  /** The samples in [0, 1], shape [n, D] (stored as bytes, so to within 1/255). */
+  images: tf.Tensor2D;
   seconds: number;
-  /** The judge's class shares (unconditional) … */
-  shares?: number[];
-  /** … or the share drawn as the requested class (guided). */
+}
+
+/**
+ * The sets the train script draws and the notebooks measure: three seeds of 1,000 unconditional
+ * and of 1,000 guided (w = 2) DDIM-50 samples, and 200 ancestral samples (1,000 calls each).
+ */
+export const SAMPLE_SETS: SampleSetSpec[] = [
+  ...[0, 1, 2].map((seed) => ({ name: `unconditional-ddim50-seed${seed}`, n: 1000, sampler: "ddim" as const, steps: 50, w: null, seed })),
+  ...[0, 1, 2].map((seed) => ({ name: `guided-w2-ddim50-seed${seed}`, n: 1000, sampler: "ddim" as const, steps: 50, w: 2, seed })),
+  { name: "unconditional-ancestral-seed0", n: 200, sampler: "ancestral", steps: 1000, w: null, seed: 0 },
+];
+
+/** The labels a guided set asks for: 0, 1, …, 9, 0, 1, … */
+export function setLabels(spec: SampleSetSpec): number[] | undefined {
+  return spec.w === null ? undefined : Array.from({ length: spec.n }, (_, i) => i % 10);
+}
+
+/**
+ * Draws a sample set from the network (x̂₀ clipped to [−1, 1] at each step, as Ho et al.'s code);
+ * `first` draws only the first rows of it, with the same x_T rows, to check a stored set.
+ * @returns images [first ?? n, D] in [0, 1]
+ */
+export function drawSampleSet(unet: UNet, schedule: Schedule, spec: SampleSetSpec, first = spec.n): tf.Tensor2D {
+  const D = unet.options.side ** 2;
+  seedGlobal(spec.seed);
+  const xTAll = tf.randomNormal([spec.n, D]) as tf.Tensor2D; // [n, D]
+  const xT = xTAll.slice([0, 0], [first, D]) as tf.Tensor2D; // [first, D]
+  xTAll.dispose();
+  const labels = setLabels(spec)?.slice(0, first) ?? new Array<number>(first).fill(NULL_CLASS);
+  const c = tf.tensor1d(labels, "int32");
+  const eps = guidedEpsTheta(unet.epsTheta, c, spec.w ?? 1);
+  const clipX0: [number, number] = [-1, 1];
+  const x0 =
+    spec.sampler === "ddim"
+      ? ddimSampleLoop(eps, [first, D], schedule, { steps: spec.steps, xT, clipX0 }).x0
+      : pSampleLoop(eps, [first, D], schedule, { xT, clipX0 }).x0;
+  const images = tf.tidy(() => fromSymmetric(x0).clipByValue(0, 1) as tf.Tensor2D); // [first, D] in [0, 1]
+  tf.dispose([x0, xT, c]);
+  return images;
+}
+
+/** Saves a set as <dir>/samples/<name>.u8.gz (bytes, gzip) and <name>.json (spec, labels, seconds). */
+export function saveSampleSet(dir: string, set: SampleSet): void {
+  const folder = path.join(dir, "samples");
+  fs.mkdirSync(folder, { recursive: true });
+  const bytes = Uint8Array.from(set.images.dataSync(), (v) => Math.round(v * 255));
+  writeFileAtomic(path.join(folder, `${set.name}.u8.gz`), zlib.gzipSync(bytes, { level: 9 }));
+  const { images, ...spec } = set;
+  writeFileAtomic(path.join(folder, `${set.name}.json`), JSON.stringify({ ...spec, D: images.shape[1] }) + "\n");
+}
+
+/** Loads a stored set (the caller disposes `images`). */
+export function loadSampleSet(dir: string, name: string): SampleSet {
+  const folder = path.join(dir, "samples");
+  const file = path.join(folder, `${name}.json`);
+  if (!fs.existsSync(file)) throw new Error(`no sample set "${name}" in ${folder}: make it with npm run train -- <model> --samples-only`);
+  const spec = JSON.parse(fs.readFileSync(file, "utf8")) as SampleSet & { D: number };
+  const bytes = zlib.gunzipSync(fs.readFileSync(path.join(folder, `${name}.u8.gz`)));
+  const images = tf.tidy(() =>
+    tf.tensor2d(
+      Float32Array.from(bytes, (b) => b / 255),
+      [spec.n, spec.D],
+    ),
+  );
+  return { ...spec, images };
+}
+
+/** What the notebooks print about a set of digit samples. */
+export interface SampleQuality {
+  n: number;
+  /** The judge's class shares (every set). */
+  shares: number[];
+  /** The share drawn as the requested class (guided sets). */
   accuracy?: number;
-  /** Mean intensity of the 2-pixel border frame, and that over real test digits' (target ≤ 1.5). */
+  /** Mean intensity of the 2-pixel border frame, and its ratio to real test digits' (target ≤ 1.5). */
   border: number;
   borderRatio: number;
 }
 
-export interface EvaluateOptions {
-  /** Unconditional and guided samples, each (default 1000). */
-  n?: number;
-  /** Ancestral samples (default 200: 1000 network calls each). */
-  nAncestral?: number;
-  /** Guidance scale (default 2). */
-  w?: number;
-  /** Seed of the sampling noise (default 0). */
-  seed?: number;
-  log?: (line: string) => void;
+/**
+ * Scores images with the judge: class shares, conditional accuracy when `labels` are given, the
+ * border frame against real digits' border.
+ * @param images shape [N, D] in [0, 1]
+ */
+export function sampleQuality(classifier: DigitClassifier, images: tf.Tensor2D, realBorder: number, labels?: number[]): SampleQuality {
+  const side = Math.round(Math.sqrt(images.shape[1]));
+  const border = borderIntensity(images, side);
+  const predicted = classifier.predict(images);
+  const got = Array.from(predicted.dataSync());
+  predicted.dispose();
+  const quality: SampleQuality = { n: images.shape[0], shares: classShares(got), border, borderRatio: border / realBorder };
+  if (labels) quality.accuracy = got.filter((l, i) => l === labels[i]).length / got.length;
+  return quality;
 }
 
-/**
- * Samples a checkpoint and measures them with the course's digit classifier (trained once and
- * cached in CLASSIFIER_DIR): unconditional (label ∅) with DDIM, 50 steps, η = 0 and with ancestral
- * sampling (all T steps); guided with DDIM-50 at scale w, n/10 per digit. Every sampler clips the
- * predicted x̂₀ to [−1, 1] at each step (Ho et al.'s code).
- */
-export async function evaluateCheckpoint(unet: UNet, schedule: Schedule, options: EvaluateOptions = {}): Promise<Record<string, unknown>> {
-  const { n = 1000, nAncestral = 200, w = 2, seed = 0, log = () => {} } = options;
-  const side = unet.options.side;
-  const D = side * side;
-  const mnist = loadMnist({ side: side as 14 | 28 });
-  const { classifier } = await loadOrTrainClassifier(CLASSIFIER_DIR, mnist.train as { images: tf.Tensor2D; labels: tf.Tensor1D });
-  const realBorder = borderIntensity(mnist.test.images as tf.Tensor2D, side);
-  const measure = (x0: tf.Tensor2D, steps: number, seconds: number, targets?: number[]): SampleQuality => {
-    const images = tf.tidy(() => fromSymmetric(x0).clipByValue(0, 1) as tf.Tensor2D); // [N, D] in [0, 1]
-    const border = borderIntensity(images, side);
-    const predicted = classifier.predict(images);
-    const labels = Array.from(predicted.dataSync());
-    predicted.dispose();
-    const quality: SampleQuality = { n: x0.shape[0], steps, seconds: Math.round(seconds), border, borderRatio: border / realBorder };
-    if (targets) quality.accuracy = labels.filter((l, i) => l === targets[i]).length / labels.length;
-    else quality.shares = classShares(labels);
-    images.dispose();
-    return quality;
-  };
-  const run = (name: string, sample: () => tf.Tensor2D, steps: number, targets?: number[]): SampleQuality => {
-    seedGlobal(seed);
-    const start = Date.now();
-    const x0 = sample();
-    const q = measure(x0, steps, (Date.now() - start) / 1000, targets);
-    x0.dispose();
-    log(`${name}: ${JSON.stringify(q)}`);
-    return q;
-  };
-  const uncond = (B: number) => tf.fill([B], NULL_CLASS, "int32") as tf.Tensor1D;
-  const clipX0: [number, number] = [-1, 1];
-  const out: Record<string, unknown> = { realBorder, classifier: CLASSIFIER_DIR };
-  {
-    const c = uncond(n);
-    out.unconditionalDDIM50 = run(
-      "unconditional, DDIM 50",
-      () => ddimSampleLoop(guidedEpsTheta(unet.epsTheta, c, 1), [n, D], schedule, { steps: 50, clipX0 }).x0,
-      50,
-    );
-    c.dispose();
-  }
-  {
-    const targets = Array.from({ length: n }, (_, i) => i % 10);
-    const c = tf.tensor1d(targets, "int32");
-    out[`guidedDDIM50_w${w}`] = run(
-      `guided w = ${w}, DDIM 50`,
-      () => ddimSampleLoop(guidedEpsTheta(unet.epsTheta, c, w), [n, D], schedule, { steps: 50, clipX0 }).x0,
-      50,
-      targets,
-    );
-    c.dispose();
-  }
-  if (nAncestral > 0) {
-    const c = uncond(nAncestral);
-    out.unconditionalAncestral = run(
-      `unconditional, ancestral ${schedule.T}`,
-      () => pSampleLoop(guidedEpsTheta(unet.epsTheta, c, 1), [nAncestral, D], schedule, { clipX0 }).x0,
-      schedule.T,
-    );
-    c.dispose();
-  }
-  classifier.dispose();
-  mnist.dispose();
-  return out;
+/** The judge, trained once and cached in CLASSIFIER_DIR with notebook 07's settings. */
+export async function courseClassifier(mnist: { train: { images: tf.Tensor; labels: tf.Tensor1D } }): Promise<DigitClassifier> {
+  const { classifier } = await loadOrTrainClassifier(CLASSIFIER_DIR, mnist.train as { images: tf.Tensor2D; labels: tf.Tensor1D }, {
+    steps: 1500,
+    seed: 70,
+  });
+  return classifier;
 }

@@ -5,6 +5,8 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  borderIntensity,
+  classShares,
   anomalyAUC,
   featureStats,
   fid,
@@ -131,5 +133,25 @@ describe("diversity and units", () => {
     // a tie counts ½: anomaly 3 vs normals [1, 3] → 1 + ½ of 2 pairs
     expect(anomalyAUC([1, 3], [3])).toBe(0.75);
     expect(() => anomalyAUC([], [1])).toThrow(/at least one score of each kind/);
+  });
+});
+
+describe("classShares and borderIntensity", () => {
+  it("class shares by counting; errors name the bad label", () => {
+    expect(classShares([0, 0, 3, 9], 10)).toEqual([0.5, 0, 0, 0.25, 0, 0, 0, 0, 0, 0.25]);
+    expect(() => classShares([0, 10])).toThrow(/labels\[1\] = 10 is not a class in 0..9/);
+    expect(() => classShares([])).toThrow(/empty/);
+  });
+
+  it("the frame of a 5 × 5 image with width 1 is its 16 edge pixels", () => {
+    // One image: the centre 3 × 3 white, one edge pixel white → frame mean 1/16.
+    const v = new Float32Array(25);
+    for (const r of [1, 2, 3]) for (const c of [1, 2, 3]) v[r * 5 + c] = 1;
+    v[4] = 1;
+    const images = tf.tensor2d(v, [1, 25]);
+    expect(borderIntensity(images, 5, 1)).toBeCloseTo(1 / 16, 7);
+    expect(() => borderIntensity(images, 5, 3)).toThrow(/width/);
+    expect(() => borderIntensity(images, 6, 1)).toThrow(/images/);
+    images.dispose();
   });
 });
