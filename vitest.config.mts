@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
 //   exercises           checks pass on solutions/, fail on exercises/ and on typical mistakes
 //   browser             lib/plot.ts figures drawn offline in headless Chromium
 //   course              the hand-kept stage lists and lib's back-links agree (no kernel, a second)
+//   checkpoints         every shipped checkpoint loads, redraws its stored samples and meets its targets
 //   notebooks           every notebook executed through Jupyter, then the browser check
 // `extends: true` lets every project inherit the timeouts below.
 // the lib projects select their backend once per file (GENAI_BACKEND), see the file
@@ -35,6 +36,7 @@ export default defineConfig({
       { extends: true, test: { name: "exercises", include: ["tests/exercises/**/*.test.ts"], testTimeout: 300_000 } },
       { extends: true, test: { name: "browser", include: ["tests/browser/**/*.test.ts"], testTimeout: 120_000 } },
       { extends: true, test: { name: "course", include: ["tests/course/**/*.test.ts"] } },
+      { extends: true, test: { name: "checkpoints", include: ["tests/checkpoints/**/*.test.ts"], testTimeout: 600_000 } },
       {
         extends: true,
         // one file at a time: the kernel stress test loads the CPU on purpose, the notebooks are timed

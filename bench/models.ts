@@ -19,6 +19,7 @@ import { ringOfGaussians, twoMoons } from "../lib/toy-data";
 import { createLSTM, lstmLogits } from "../lib/language-models";
 import { charCrossEntropy } from "../lib/lm";
 import { createTransformer, transformerLoss } from "../lib/transformer";
+import { createUNet } from "../lib/unet";
 import { createVAE, vaeLoss } from "../lib/vae";
 
 export interface TrainStep {
@@ -119,6 +120,27 @@ function condDdpm(): TrainStep {
   const labels = tf.randomUniform([B], 0, 10, "int32") as tf.Tensor1D; // [B]
   return {
     step: () => adamStep(optimizer, model.variables, () => conditionalLoss(model.epsTheta, x0, labels, schedule, { pUncond: 0.1 })),
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose([x0, labels]);
+    },
+  };
+}
+
+/**
+ * The U-Net ε-network of notebooks 06–07 (lib/unet.ts, lib/pretrained.ts's recipe
+ * "diffusion-digits"): 14×14 digits, channels 32 → 64, class-conditional, label dropout 0.2, batch 64.
+ */
+function unetDigits(): TrainStep {
+  const B = 64;
+  const model = createUNet({ side: 14, channels: [32, 64], embedDim: 32, groups: 8, classes: 10 });
+  const schedule = linearSchedule(1000);
+  const optimizer = adam(5e-4);
+  const x0 = tf.tidy(() => tf.randomUniform([B, 196], -1, 1)) as tf.Tensor2D; // [B, D] "images" in [−1, 1]
+  const labels = tf.randomUniform([B], 0, 10, "int32") as tf.Tensor1D; // [B]
+  return {
+    step: () => adamStep(optimizer, model.variables, () => conditionalLoss(model.epsTheta, x0, labels, schedule, { pUncond: 0.2 })),
     dispose: () => {
       model.dispose();
       optimizer.dispose();
@@ -286,6 +308,7 @@ export const MODELS: BenchModel[] = [
   { name: "ddpm-mlp", description: "DDPM eps-MLP on 2-D points, 3x128, batch 1024", create: ddpm },
   { name: "gan-ring", description: "GAN on a 2-D ring, MLPs 2-128-128-{2,1}, batch 512", create: gan },
   { name: "cond-ddpm", description: "conditional DDPM, residual eps-MLP 3x256 on 14x14, batch 128", create: condDdpm },
+  { name: "unet-digits", description: "conditional U-Net eps-network 14x14, channels 32-64, batch 64", create: unetDigits },
   { name: "lstm-poems", description: "LSTM LM, embedding 32, LSTM 128, vocab 3761, ctx 25, batch 32", create: lstmPoems },
   { name: "gpt-poems", description: "Transformer LM 2 layers x d64, 4 heads, vocab 3761, ctx 25, batch 32", create: gptPoems },
   { name: "gpt-tiny", description: "GPT 4 layers x d128, 4 heads, ctx 64, batch 32, vocab 65", create: gpt },

@@ -9,11 +9,15 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+from unet_torch import UNet, conditional_loss  # noqa: E402
 
 
 def mlp(sizes):
@@ -235,6 +239,26 @@ def gpt_poems():
 
 
 # Convolution stacks (bench/models.ts convStack): a U-Net's 3x3 convolutions at 28x28 digits, batch 64.
+def unet_digits():
+    """lib/unet.ts createUNet({ side: 14, channels: [32, 64], embedDim: 32, groups: 8, classes: 10 }),
+    conditionalLoss with p_uncond 0.2, Adam 5e-4, batch 64 (tests/reference/unet_torch.py)."""
+    B = 64
+    net = UNet(14, (32, 64), 32, 8, 10)
+    opt = torch.optim.Adam(net.parameters(), lr=5e-4)
+    alpha_bar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)
+    x0 = torch.rand(B, 196) * 2 - 1
+    labels = torch.randint(0, 10, (B,))
+
+    def step():
+        loss = conditional_loss(net, x0, labels, alpha_bar, 0.2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 def conv_stack(transposed):
     def make():
         B = 64
@@ -282,6 +306,7 @@ MODELS = {
     "lstm-poems": lstm_poems,
     "gpt-poems": gpt_poems,
     "gpt-tiny": gpt,
+    "unet-digits": unet_digits,
     "conv-stack": conv_stack(False),
     "conv-stack-transpose": conv_stack(True),
 }

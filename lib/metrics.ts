@@ -14,6 +14,7 @@
  *   anomalyAUC                       how well a score separates anomalies: ROC AUC (Mann–Whitney)
  *   classShares                      the share of each class among predicted labels (mode coverage)
  *   borderIntensity                  the mean pixel of a frame along the image's edge (grain shows there)
+ *   separatedOrder                   a ranking from repeated measurements that orders only what their ranges separate
  *
  * Sources: M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local
  * Nash Equilibrium" (2017), eq. (6) for FID; M. Bińkowski, D. Sutherland, M. Arbel, A. Gretton,
@@ -249,4 +250,24 @@ export function borderIntensity(images: tf.Tensor2D, side: number, width = 2): n
     for (let c = 0; c < side; c++) if (r < width || c < width || r >= side - width || c >= side - width) mask[r * side + c] = 1;
   const inFrame = mask.reduce((a, b) => a + b, 0);
   return tf.tidy(() => tf.sum(tf.mul(images, tf.tensor2d(mask, [1, side * side]))).dataSync()[0] / (images.shape[0] * inFrame));
+}
+
+/**
+ * A ranking from repeated measurements (e.g. FID over 3 seeds), lowest first, that claims an order
+ * only where the ranges separate: "A < B ≈ C" when A's largest value is below B's smallest, while
+ * B's and C's ranges overlap. Neighbours are compared after sorting by the mean.
+ * @param entries a name and at least one value each
+ */
+export function separatedOrder(entries: { name: string; values: number[] }[]): string {
+  if (entries.length === 0) throw new Error("separatedOrder: entries is empty");
+  for (const e of entries) if (e.values.length === 0) throw new Error(`separatedOrder: "${e.name}" has no values`);
+  const stats = entries
+    .map((e) => ({
+      name: e.name,
+      mean: e.values.reduce((a, b) => a + b, 0) / e.values.length,
+      lo: Math.min(...e.values),
+      hi: Math.max(...e.values),
+    }))
+    .sort((a, b) => a.mean - b.mean);
+  return stats.map((s, i) => (i === 0 ? s.name : `${stats[i - 1].hi < s.lo ? " < " : " ≈ "}${s.name}`)).join("");
 }

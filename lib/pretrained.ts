@@ -16,6 +16,9 @@
  * weights used for sampling; J. Ho & T. Salimans, "Classifier-Free Diffusion Guidance" (2021):
  * one network for ε_θ(x_t, c) and ε_θ(x_t, ∅), trained with the label dropped at random.
  *
+ * Taught in notebooks/06-diffusion.ipynb §8 (the short run, the checkpoint, the measured sets) and used by
+ * notebooks/07-conditional-generation.ipynb §3.
+ *
  * Shapes: B batch, D pixels per flat image.
  */
 import fs from "node:fs";

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   borderIntensity,
   classShares,
+  separatedOrder,
   anomalyAUC,
   featureStats,
   fid,
@@ -153,5 +154,18 @@ describe("classShares and borderIntensity", () => {
     expect(() => borderIntensity(images, 5, 3)).toThrow(/width/);
     expect(() => borderIntensity(images, 6, 1)).toThrow(/images/);
     images.dispose();
+  });
+});
+
+describe("separatedOrder", () => {
+  it("orders only what the ranges separate", () => {
+    const order = separatedOrder([
+      { name: "C", values: [5, 6] },
+      { name: "A", values: [1, 2, 1.5] },
+      { name: "B", values: [5.5, 7] },
+    ]);
+    expect(order).toBe("A < C ≈ B");
+    expect(separatedOrder([{ name: "x", values: [3] }])).toBe("x");
+    expect(() => separatedOrder([{ name: "x", values: [] }])).toThrow(/"x" has no values/);
   });
 });

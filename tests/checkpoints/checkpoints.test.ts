@@ -1,0 +1,78 @@
+// Every shipped checkpoint (data/checkpoints/<model>/) still does what the notebooks say, with the
+// current code: its weights load into the recipe's network; the first rows of every stored DDIM
+// sample set redraw to the stored bytes; and the stored sets meet the targets that notebooks 06
+// and 07 print (judged by the course's digit classifier, retrained here if build/ has none).
+import fs from "node:fs";
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { selectBackend } from "../../lib/engine/backend";
+import { borderIntensity } from "../../lib/metrics";
+import { loadMnist } from "../../lib/mnist";
+import {
+  checkpointDir,
+  courseClassifier,
+  drawSampleSet,
+  loadCheckpoint,
+  loadSampleSet,
+  RECIPES,
+  SAMPLE_SETS,
+  sampleQuality,
+  type SampleQuality,
+} from "../../lib/pretrained";
+
+const shipped = Object.keys(RECIPES).filter((name) => fs.existsSync(`${checkpointDir(name)}/meta.json`));
+
+beforeAll(async () => {
+  await selectBackend({ quiet: true });
+});
+
+describe.each(shipped)("checkpoint %s", (name) => {
+  const dir = checkpointDir(name);
+  const quality: Record<string, SampleQuality> = {};
+
+  it("loads, and the first 16 rows of every stored DDIM set redraw to the stored bytes", async () => {
+    const { unet, schedule, meta } = await loadCheckpoint(name);
+    expect(meta.recipe).toEqual(RECIPES[name]); // the weights were made by today's recipe
+    for (const spec of SAMPLE_SETS.filter((s) => s.sampler === "ddim")) {
+      const stored = loadSampleSet(dir, spec.name);
+      const again = drawSampleSet(unet, schedule, spec, 16);
+      const gap = tf.tidy(() => tf.max(tf.abs(again.sub(stored.images.slice([0, 0], [16, stored.images.shape[1]])))).dataSync()[0]);
+      expect(gap, `${spec.name}: max |redrawn − stored|`).toBeLessThan(0.02); // bytes round to 1/510; float rounding differs by batch size
+      tf.dispose([again, stored.images]);
+    }
+    unet.dispose();
+  });
+
+  it("meets the targets: classes 5–15 %, guided ≥ 90 % at w = 2, border ≤ 1.5× real, DDIM-50 close to ancestral", async () => {
+    const mnist = loadMnist({ side: RECIPES[name].side });
+    const judge = await courseClassifier(mnist);
+    const realBorder = borderIntensity(mnist.test.images as tf.Tensor2D, RECIPES[name].side);
+    for (const spec of SAMPLE_SETS) {
+      const set = loadSampleSet(dir, spec.name);
+      expect(set.n).toBeGreaterThanOrEqual(spec.sampler === "ddim" ? 1000 : 200);
+      quality[spec.name] = sampleQuality(judge, set.images, realBorder, set.labels);
+      set.images.dispose();
+    }
+    for (const [set, q] of Object.entries(quality)) {
+      expect(q.borderRatio, `${set}: border frame / real`).toBeLessThanOrEqual(1.5);
+      if (set.startsWith("unconditional")) {
+        for (const [c, s] of q.shares.entries()) {
+          expect(s, `${set}: share of class ${c}`).toBeGreaterThanOrEqual(set.includes("ancestral") ? 0.04 : 0.05); // 200 ancestral samples: ±2 points
+          expect(s, `${set}: share of class ${c}`).toBeLessThanOrEqual(set.includes("ancestral") ? 0.16 : 0.15);
+        }
+      } else {
+        expect(q.accuracy, `${set}: requested digit drawn`).toBeGreaterThanOrEqual(0.9);
+      }
+    }
+    const ddim = quality["unconditional-ddim50-seed0"];
+    const ancestral = quality["unconditional-ancestral-seed0"];
+    const gap = Math.max(...ddim.shares.map((s, c) => Math.abs(s - ancestral.shares[c])));
+    expect(gap, "largest class-share difference, DDIM-50 against ancestral").toBeLessThanOrEqual(0.05);
+    judge.dispose();
+    mnist.dispose();
+  });
+});
+
+it("ships at least one checkpoint", () => {
+  expect(shipped.length).toBeGreaterThan(0);
+});
