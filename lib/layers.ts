@@ -245,8 +245,9 @@ export function groupNorm(groups: number, channels: number, eps = 1e-5): GroupNo
   assertInt(groups, "groups", 1);
   assertInt(channels, "channels", 1);
   if (channels % groups !== 0) throw new Error(`groups must divide channels: got groups ${groups}, channels ${channels}`);
-  const gamma = tf.variable(tf.ones([channels]) as tf.Tensor1D); // [C]
-  const beta = tf.variable(tf.zeros([channels]) as tf.Tensor1D); // [C]
+  // Inside tidy: tf.variable keeps its own reference, so the initial ones and zeros are freed.
+  const gamma = tf.tidy(() => tf.variable(tf.ones([channels]) as tf.Tensor1D)); // [C]
+  const beta = tf.tidy(() => tf.variable(tf.zeros([channels]) as tf.Tensor1D)); // [C]
   return { gamma, beta, groups, eps };
 }
 

@@ -135,7 +135,9 @@ describe("createUNet", () => {
 
   it("leaves no tensors behind: a forward pass and a training step", () => {
     seed(6);
+    const before = tf.memory().numTensors;
     const net = createUNet({ side: 8, channels: [4, 8], groups: 2, classes: 10 });
+    expect(tf.memory().numTensors - before, "tensors made by createUNet beyond its variables").toBe(net.variables.length);
     const x = tf.randomNormal([2, 64]) as tf.Tensor2D;
     const t = tf.tensor1d([1, 2], "int32");
     const c = tf.tensor1d([1, 10], "int32");
