@@ -12,6 +12,7 @@
  *   pSample, pSampleLoop             ancestral sampling, one step of p_θ(x_{t−1} | x_t) and the loop   §3, §6
  *   ddimStep, ddimSampleLoop         DDIM sampling on a subsequence of the steps (η = 0: deterministic)   §7
  *   inpaint                          fill the unknown pixels, keep the known ones (RePaint)       §9
+ *   variationalBound                 −log p_θ(x_0) ≤ L_T + Σ_t L_{t−1} + L_0 in nats (Ho et al. eq. 5)
  *
  * Sources: J. Ho, A. Jain, P. Abbeel, "Denoising Diffusion Probabilistic Models" (2020):
  * equations (4), (6), (7), (11), (14) and Algorithms 1–2; A. Nichol & P. Dhariwal, "Improved
@@ -29,6 +30,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape, assertTensor } from "./assert";
 import { applyDense, dense, layerVariables, type Dense } from "./layers";
+import { erfc } from "./numerics";
 
 // ---------------------------------------------------------------------------------------------
 // Noise schedules
@@ -645,4 +647,142 @@ export function inpaint(
     }
   }
   return x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The variational bound (a likelihood)
+// ---------------------------------------------------------------------------------------------
+
+export interface VariationalBoundOptions {
+  /**
+   * How Σ_{t=2}^{T} L_{t−1} is computed: a number K draws K steps t uniformly from 2..T per image
+   * and takes (T − 1)·mean (an unbiased Monte-Carlo estimate, K network calls per image;
+   * default 8); "all" sums every step exactly (T − 1 calls per image).
+   */
+  steps?: number | "all";
+  /** σ_t² of p_θ(x_{t−1} | x_t), as in `pSample` (default "beta"). */
+  variance?: "beta" | "posterior";
+  /** With steps "all" only: the noise ε of step index i in row i, shape [T, B, D] (default: fresh draws). */
+  eps?: tf.Tensor3D;
+}
+
+/** The three parts of the bound per image, in nats, and their sum. */
+export interface VariationalBound {
+  /** L_T = KL(q(x_T | x_0) ‖ N(0, I)), shape [B]. */
+  prior: Float64Array;
+  /** Σ_{t=2}^{T} L_{t−1}, L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) (estimated unless steps "all"), shape [B]. */
+  diffusion: Float64Array;
+  /** L_0 = −log p_θ(x_0 | x_1), the discretised Gaussian decoder over 256 levels, shape [B]. */
+  decoder: Float64Array;
+  /** The bound on −log p_θ(x_0): the sum of the three, shape [B]. */
+  total: Float64Array;
+}
+
+/**
+ * The variational bound of Ho et al. (eq. 5) on 8-bit images scaled to [−1, 1]:
+ *   −log p_θ(x_0) ≤ L_T + Σ_{t=2}^{T} L_{t−1} + L_0,
+ *   L_{t−1} = Σ_d ½ log(σ_t²/β̃_t) + (β̃_t + (μ̃_t − μ_θ)²)/(2σ_t²) − ½,
+ *   μ̃_t − μ_θ = β_t/(√α_t·√(1 − ᾱ_t)) · (ε_θ(x_t, t) − ε),   x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε,
+ * and the decoder p_θ(x_0 | x_1) = Π_d ∫ N(x; μ_θ(x_1, 1), β_1) over the pixel's bin of width
+ * 2/255 (the end bins reach to ±∞), Ho et al. eq. (13). In nats per image; lib/metrics's
+ * `likelihoodUnits` turns them into bits/dim.
+ * @param x0 shape [B, D], every value on the 256-level grid −1 + 2k/255
+ */
+export function variationalBound(
+  epsTheta: EpsTheta,
+  x0: tf.Tensor2D,
+  schedule: Schedule,
+  options: VariationalBoundOptions = {},
+): VariationalBound {
+  assertShape(x0, [null, null], "x0", ["B", "D"]);
+  const [B, D] = x0.shape;
+  const { T, betas, alphas, alphaBars, posteriorVariances } = schedule;
+  const steps = options.steps ?? 8;
+  if (steps !== "all") assertInt(steps, 'options.steps (draws per image, or "all")', 1);
+  if (options.eps && steps !== "all") throw new Error('options.eps needs options.steps: "all"');
+  if (options.eps) assertShape(options.eps, [T, B, D], "options.eps", ["T", "B", "D"]);
+  if (T < 2) throw new Error(`variationalBound needs T ≥ 2 steps, got ${T}`);
+  const x = x0.dataSync();
+  for (let j = 0; j < x.length; j++) {
+    const k = ((x[j] + 1) / 2) * 255;
+    if (!(Math.abs(k - Math.round(k)) < 1e-3 && k > -1e-3 && k < 255 + 1e-3))
+      throw new Error(`x0 must be 8-bit images scaled to [−1, 1] (values −1 + 2k/255), got ${x[j]} at index ${j}`);
+  }
+  const variance = options.variance ?? "beta";
+  const noiseAt = (i: number) =>
+    options.eps
+      ? (tf.tidy(() => options.eps!.slice([i, 0, 0], [1, B, D]).reshape([B, D])) as tf.Tensor2D)
+      : (tf.randomNormal([B, D]) as tf.Tensor2D);
+
+  // L_T, closed form: KL(N(m, v) ‖ N(0, 1)) = ½ (m² + v − 1 − log v), m = √ᾱ_T x_0, v = 1 − ᾱ_T.
+  const aT = alphaBars[T - 1];
+  const prior = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += 0.5 * (aT * x[b * D + d] ** 2 + (1 - aT) - 1 - Math.log(1 - aT));
+    prior[b] = s;
+  }
+
+  /** Σ_d (ε̂ − ε)² per image at step indices i[b] (each ≥ 1). */
+  const squaredErrors = (iPerRow: number[], eps: tf.Tensor2D): Float64Array => {
+    const err = tf.tidy(() => {
+      const t = tf.tensor1d(iPerRow, "int32"); // [B]
+      const xt = qSampleAt(x0, t, eps, schedule) as tf.Tensor2D; // [B, D]
+      return tf.sum(tf.square(epsTheta(xt, t).sub(eps)), 1); // [B]
+    });
+    const out = Float64Array.from(err.dataSync());
+    err.dispose();
+    return out;
+  };
+  /** L_{t−1} for one image at step index i ≥ 1 from Σ_d (ε̂ − ε)². */
+  const klAt = (i: number, se: number) => {
+    const bt = posteriorVariances[i];
+    const s2 = variance === "beta" ? betas[i] : bt;
+    const c = betas[i] ** 2 / (alphas[i] * (1 - alphaBars[i])); // (μ̃ − μ_θ)² = c·(ε̂ − ε)²
+    return D * (0.5 * Math.log(s2 / bt) + bt / (2 * s2) - 0.5) + (c * se) / (2 * s2);
+  };
+
+  const diffusion = new Float64Array(B);
+  if (steps === "all") {
+    for (let i = 1; i < T; i++) {
+      const eps = noiseAt(i);
+      const se = squaredErrors(new Array(B).fill(i), eps);
+      eps.dispose();
+      for (let b = 0; b < B; b++) diffusion[b] += klAt(i, se[b]);
+    }
+  } else {
+    for (let k = 0; k < steps; k++) {
+      const iPerRow = Array.from({ length: B }, () => 1 + Math.floor(Math.random() * (T - 1))); // uniform over 1..T−1 (t = 2..T)
+      const eps = tf.randomNormal([B, D]) as tf.Tensor2D;
+      const se = squaredErrors(iPerRow, eps);
+      eps.dispose();
+      for (let b = 0; b < B; b++) diffusion[b] += ((T - 1) * klAt(iPerRow[b], se[b])) / steps;
+    }
+  }
+
+  // L_0: the discretised Gaussian N(μ_θ(x_1, 1), β_1) over each pixel's bin.
+  const eps0 = noiseAt(0);
+  const muTensor = tf.tidy(() => {
+    const t = tf.fill([B], 0, "int32") as tf.Tensor1D;
+    const x1 = qSampleAt(x0, t, eps0, schedule) as tf.Tensor2D; // [B, D]
+    return x1.sub(epsTheta(x1, t).mul(betas[0] / Math.sqrt(1 - alphaBars[0]))).div(Math.sqrt(alphas[0])); // μ_θ(x_1, 1) [B, D]
+  });
+  const mu = muTensor.dataSync();
+  tf.dispose([muTensor, eps0]);
+  const sigma = Math.sqrt(betas[0]);
+  const cdf = (z: number) => 0.5 * erfc(-z / Math.SQRT2);
+  const decoder = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) {
+      const v = x[b * D + d];
+      const m = mu[b * D + d];
+      const upper = v > 1 - 1e-6 ? 1 : cdf((v + 1 / 255 - m) / sigma);
+      const lower = v < -1 + 1e-6 ? 0 : cdf((v - 1 / 255 - m) / sigma);
+      s -= Math.log(Math.max(upper - lower, 1e-12));
+    }
+    decoder[b] = s;
+  }
+  const total = prior.map((p, b) => p + diffusion[b] + decoder[b]);
+  return { prior, diffusion, decoder, total };
 }

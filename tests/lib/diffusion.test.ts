@@ -16,6 +16,7 @@ import {
   qPosterior,
   qSample,
   timeEmbedding,
+  variationalBound,
 } from "../../lib/diffusion";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
@@ -379,5 +380,47 @@ describe("reverse process", () => {
     expect(() => inpaint(exactEps, known, badMask, samplerSchedule)).toThrow(/mask must have shape \[1, D\] or \[B, D\]/);
     tf.dispose([known, mask, badMask]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("variationalBound (Ho et al. eq. 5)", () => {
+  const bound = JSON.parse(fs.readFileSync("tests/reference/diffusion_bound.json", "utf8"));
+  const s = linearSchedule(bound.T);
+  const net: EpsTheta = (xt, t) => tf.tidy(() => tf.tanh(xt.mul(0.7).add(t.toFloat().reshape([-1, 1]).mul(0.05)))) as tf.Tensor2D;
+
+  it("each part, both variances, equals the reference computed from eqs. 7, 11 and 13 (numpy)", () => {
+    const x0 = tf.tensor2d(bound.x0);
+    const eps = tf.tensor3d(bound.eps);
+    for (const variance of ["beta", "posterior"] as const) {
+      const got = expectNoLeak(() => variationalBound(net, x0, s, { steps: "all", eps, variance }));
+      for (const part of ["prior", "diffusion", "decoder", "total"] as const) {
+        expectClose(Array.from(got[part]), bound[variance][part], { rtol: 2e-4, atol: 1e-4 });
+      }
+    }
+    tf.dispose([x0, eps]);
+  });
+
+  it("the Monte-Carlo estimate of Σ L_{t−1} is unbiased: its mean meets the exact sum's mean over ε", () => {
+    seed(3);
+    const x0 = tf.tensor2d(bound.x0);
+    const stats = (v: number[]) => {
+      const mean = v.reduce((a, c) => a + c, 0) / v.length;
+      return { mean, se: Math.sqrt(v.reduce((a, c) => a + (c - mean) ** 2, 0) / (v.length - 1) / v.length) };
+    };
+    const exact = Array.from({ length: 100 }, () => variationalBound(net, x0, s, { steps: "all" }).diffusion);
+    const mc = Array.from({ length: 400 }, () => variationalBound(net, x0, s, { steps: 2 }).diffusion);
+    for (let b = 0; b < 3; b++) {
+      const e = stats(exact.map((r) => r[b]));
+      const m = stats(mc.map((r) => r[b]));
+      expect(Math.abs(m.mean - e.mean), `image ${b}: MC ${m.mean} vs exact ${e.mean}`).toBeLessThan(4 * Math.hypot(e.se, m.se));
+    }
+    x0.dispose();
+  });
+
+  it("refuses data off the 8-bit grid and names the argument", () => {
+    const x0 = tf.tensor2d([[0.1234, 0]]);
+    expect(() => variationalBound(net, x0, s)).toThrow(/x0 must be 8-bit images scaled to \[−1, 1\].*0\.1234/);
+    expect(() => variationalBound(net, tf.tensor2d([[1, -1]]), s, { steps: 0 })).toThrow(/options\.steps/);
+    x0.dispose();
   });
 });
