@@ -260,12 +260,14 @@ export interface SampleSet extends SampleSetSpec {
 }
 
 /**
- * The sets the train script draws and the notebooks measure: three seeds of 1,000 unconditional
- * and of 1,000 guided (w = 2) DDIM-50 samples, and 200 ancestral samples (1,000 calls each).
+ * The sets the train script draws and the notebooks measure: three seeds of 1,000 DDIM-50 samples
+ * each unconditional, guided (w = 2) and plainly conditional (w = 1), and 200 ancestral samples
+ * (1,000 calls each).
  */
 export const SAMPLE_SETS: SampleSetSpec[] = [
   ...[0, 1, 2].map((seed) => ({ name: `unconditional-ddim50-seed${seed}`, n: 1000, sampler: "ddim" as const, steps: 50, w: null, seed })),
   ...[0, 1, 2].map((seed) => ({ name: `guided-w2-ddim50-seed${seed}`, n: 1000, sampler: "ddim" as const, steps: 50, w: 2, seed })),
+  ...[0, 1, 2].map((seed) => ({ name: `conditional-w1-ddim50-seed${seed}`, n: 1000, sampler: "ddim" as const, steps: 50, w: 1, seed })),
   { name: "unconditional-ancestral-seed0", n: 200, sampler: "ancestral", steps: 1000, w: null, seed: 0 },
 ];
 
