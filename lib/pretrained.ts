@@ -10,7 +10,7 @@
  *   loadCheckpoint     rebuild the model and restore its weights from data/checkpoints/<name>/
  *   SAMPLE_SETS        the sample sets the script draws from a checkpoint (1,000 per set, 3 seeds)
  *   drawSampleSet, saveSampleSet, loadSampleSet   draw a set (or its first rows, to check it), store, load
- *   sampleQuality      the judge's class shares, conditional accuracy, the border frame
+ *   sampleQuality, measureSampleSets   the judge's class shares, conditional accuracy, the border frame
  *
  * Sources: J. Ho, A. Jain, P. Abbeel (2020), appendix B: the exponential moving average of the
  * weights used for sampling; J. Ho & T. Salimans, "Classifier-Free Diffusion Guidance" (2021):
@@ -352,6 +352,22 @@ export function sampleQuality(classifier: DigitClassifier, images: tf.Tensor2D, 
   const quality: SampleQuality = { n: images.shape[0], shares: classShares(got), border, borderRatio: border / realBorder };
   if (labels) quality.accuracy = got.filter((l, i) => l === labels[i]).length / got.length;
   return quality;
+}
+
+/** Every stored set of SAMPLE_SETS in `dir` (sets not drawn yet are skipped), scored by `sampleQuality`. */
+export function measureSampleSets(
+  dir: string,
+  classifier: DigitClassifier,
+  realBorder: number,
+): Record<string, SampleQuality & { seconds: number }> {
+  const out: Record<string, SampleQuality & { seconds: number }> = {};
+  for (const spec of SAMPLE_SETS) {
+    if (!fs.existsSync(path.join(dir, "samples", `${spec.name}.json`))) continue;
+    const set = loadSampleSet(dir, spec.name);
+    out[spec.name] = { ...sampleQuality(classifier, set.images, realBorder, set.labels), seconds: set.seconds };
+    set.images.dispose();
+  }
+  return out;
 }
 
 /**

@@ -21,10 +21,9 @@ import {
   courseClassifier,
   drawSampleSet,
   loadCheckpoint,
-  loadSampleSet,
   RECIPES,
   SAMPLE_SETS,
-  sampleQuality,
+  measureSampleSets,
   saveCheckpoint,
   saveSampleSet,
   setLabels,
@@ -75,13 +74,7 @@ async function main(): Promise<void> {
   const mnist = loadMnist({ side: RECIPES[name].side });
   const classifier = await courseClassifier(mnist);
   const realBorder = borderIntensity(mnist.test.images as tf.Tensor2D, RECIPES[name].side);
-  const metrics: Record<string, unknown> = { realBorder };
-  for (const spec of SAMPLE_SETS) {
-    if (!fs.existsSync(path.join(dir, "samples", `${spec.name}.json`))) continue;
-    const set = loadSampleSet(dir, spec.name);
-    metrics[spec.name] = { ...sampleQuality(classifier, set.images, realBorder, set.labels), seconds: set.seconds };
-    set.images.dispose();
-  }
+  const metrics = { realBorder, ...measureSampleSets(dir, classifier, realBorder) };
   const metaFile = path.join(dir, "meta.json");
   writeFileAtomic(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, "utf8")), metrics }, null, 2) + "\n");
   console.log(JSON.stringify(metrics, null, 1));

@@ -16,8 +16,7 @@ import {
   loadSampleSet,
   RECIPES,
   SAMPLE_SETS,
-  sampleQuality,
-  type SampleQuality,
+  measureSampleSets,
 } from "../../lib/pretrained";
 
 const shipped = Object.keys(RECIPES).filter((name) => fs.existsSync(`${checkpointDir(name)}/meta.json`));
@@ -28,7 +27,6 @@ beforeAll(async () => {
 
 describe.each(shipped)("checkpoint %s", (name) => {
   const dir = checkpointDir(name);
-  const quality: Record<string, SampleQuality> = {};
 
   it("loads, and the first 16 rows of every stored DDIM set redraw to the stored bytes", async () => {
     const { unet, schedule, meta } = await loadCheckpoint(name);
@@ -51,12 +49,9 @@ describe.each(shipped)("checkpoint %s", (name) => {
     const mnist = loadMnist({ side: RECIPES[name].side });
     const judge = await courseClassifier(mnist);
     const realBorder = borderIntensity(mnist.test.images as tf.Tensor2D, RECIPES[name].side);
-    for (const spec of SAMPLE_SETS) {
-      const set = loadSampleSet(dir, spec.name);
-      expect(set.n).toBeGreaterThanOrEqual(spec.sampler === "ddim" ? 1000 : 200);
-      quality[spec.name] = sampleQuality(judge, set.images, realBorder, set.labels);
-      set.images.dispose();
-    }
+    const quality = measureSampleSets(dir, judge, realBorder);
+    for (const spec of SAMPLE_SETS)
+      expect(quality[spec.name]?.n, `${spec.name}: samples stored`).toBeGreaterThanOrEqual(spec.sampler === "ddim" ? 1000 : 200);
     for (const [set, q] of Object.entries(quality)) {
       expect(q.borderRatio, `${set}: border frame / real (target 1.5, shipped 1.6–2.0)`).toBeLessThanOrEqual(2.2);
       if (set.startsWith("unconditional")) {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { seed, unseed } from "../../lib/random";
 import { createUNet, unetFlops, type UNet } from "../../lib/unet";
 import { expectClose } from "../helpers/close";
+import { centralDifference } from "../helpers/gradcheck";
 import { expectNoLeak } from "../helpers/leak";
 
 afterEach(() => unseed());
@@ -83,29 +84,19 @@ describe("createUNet", () => {
     const g = tf
       .grad((z: tf.Tensor) => objective(z as tf.Tensor2D))(x)
       .dataSync();
-    const base = x.dataSync();
-    const h = 1e-2;
-    for (const i of [0, 5, 17, 31]) {
-      const at = (d: number) => {
-        const v = Float32Array.from(base);
-        v[i] += d;
-        return objective(tf.tensor2d(v, [2, 16])).dataSync()[0];
-      };
-      expectClose(g[i], (at(h) - at(-h)) / (2 * h), { rtol: 2e-2, atol: 2e-3 });
-    }
+    const atInput = (v: Float32Array) => objective(tf.tensor2d(v, [2, 16])).dataSync()[0];
+    for (const i of [0, 5, 17, 31]) expectClose(g[i], centralDifference(atInput, x.dataSync(), i), { rtol: 2e-2, atol: 2e-3 });
     // A weight deep inside: the first convolution of the first residual block.
     const w = net.variables.find((v) => v.shape.length === 4 && v.shape[2] === 4 && v.shape[3] === 4)!;
     const { grads } = tf.variableGrads(() => objective(x), [w]);
     const gw = grads[w.name].dataSync();
     const w0 = w.dataSync().slice();
+    const atWeight = (v: Float32Array) => {
+      w.assign(tf.tensor(v, w.shape));
+      return objective(x).dataSync()[0];
+    };
     for (const i of [0, 20, 100]) {
-      const at = (d: number) => {
-        const v = Float32Array.from(w0);
-        v[i] += d;
-        w.assign(tf.tensor(v, w.shape));
-        return objective(x).dataSync()[0];
-      };
-      const numeric = (at(h) - at(-h)) / (2 * h);
+      const numeric = centralDifference(atWeight, w0, i);
       w.assign(tf.tensor(w0, w.shape));
       expectClose(gw[i], numeric, { rtol: 2e-2, atol: 2e-3 });
     }
