@@ -35,6 +35,32 @@ function tslab(): TslabModule | null {
   return tslabModule;
 }
 
+/** A display bundle: one output with several representations, by MIME type. */
+export type Bundle = Record<string, string | Uint8Array>;
+
+interface TslabJupyter {
+  lastWriteDisplayData:
+    | ((
+        data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+        update: boolean,
+      ) => void)
+    | null;
+}
+
+/** The running execution, as the course kernel publishes it (scripts/kernel.cjs, announceExecutions). */
+export interface Execution {
+  /** Jupyter's execution count of the running cell. */
+  count: number;
+  /** The running cell's id, when the front end sends one (JupyterLab, Notebook 7; not nbconvert). */
+  cellId?: string;
+}
+
+/** The execution running now, or undefined outside the course kernel. */
+export function currentExecution(): Execution | undefined {
+  const e = (globalThis as { __genaiExecution__?: Execution }).__genaiExecution__;
+  return e && typeof e.count === "number" ? e : undefined;
+}
+
 /** True inside a Jupyter notebook (the tslab kernel). */
 export function inNotebook(): boolean {
   return tslab() !== null;
@@ -70,6 +96,28 @@ export function showHTML(html: string, fallbackText?: string): void {
   const t = tslab();
   if (t) t.display.html(html);
   else console.log(fallbackText ?? htmlToText(html));
+}
+
+/**
+ * Shows ONE output with several representations, e.g. `text/html`, `image/png` and `text/plain`:
+ * each front end picks the richest it can show (JupyterLab the HTML, GitHub's viewer or a
+ * text-only client the image or the text). Bytes (`image/png`) are sent as base64. Outside a
+ * notebook, prints `fallbackText`.
+ */
+export function showBundle(bundle: Bundle, fallbackText: string): void {
+  const t = tslab();
+  if (!t) {
+    console.log(fallbackText);
+    return;
+  }
+  // tslab's public Display sends one MIME type per output; its jupyter module sends any bundle.
+  const req = createRequire(path.join(process.cwd(), "noop.js"));
+  const jupyter = req("tslab/dist/jupyter") as TslabJupyter;
+  if (!jupyter.lastWriteDisplayData) throw new Error("showBundle: the tslab kernel is not ready to display (no cell is running)");
+  const data: Record<string, string> = {};
+  for (const [mime, value] of Object.entries(bundle))
+    data[mime] = typeof value === "string" ? value : Buffer.from(value).toString("base64");
+  jupyter.lastWriteDisplayData({ data, metadata: {}, transient: {} }, false);
 }
 
 /** Shows plain text (in a notebook, as a display output rather than stdout). */

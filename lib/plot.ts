@@ -11,9 +11,19 @@
  *
  * Offline and once: plotly.js (4.5 MB, from node_modules/plotly.js-dist-min) is inlined in the
  * FIRST figure shown in a kernel session; later figures carry only their drawing script, which
- * waits briefly for `window.Plotly`. The library is wrapped so that it always sets
- * `window.Plotly`, even where require.js defines `define.amd` (classic Notebook), which would
- * otherwise make plotly's UMD header register an AMD module instead. No CDN, no network.
+ * waits briefly for `window.Plotly`. When the cell that carried the library runs again, its new
+ * output carries it again (its old output, library included, is being replaced): the course
+ * kernel tells which cell runs (lib/display.ts, currentExecution). The library is wrapped so
+ * that it always sets `window.Plotly`, even where require.js defines `define.amd` (classic
+ * Notebook), which would otherwise make plotly's UMD header register an AMD module instead. No
+ * CDN, no network.
+ *
+ * Every figure output also shows without scripts (an untrusted notebook, GitHub's viewer, a
+ * text-only client): it is one display bundle with `text/plain` (the one-line summary), a note
+ * inside the plot's box saying how to see the interactive plot (the drawing script replaces
+ * it), and, for pictures (image grids, heatmaps, animations of images), `image/png`. An image
+ * grid needs no script at all: it is shown as an `<img>` that scales to the page's width, with
+ * its title, row and column labels as HTML.
  *
  * Shape letters: N images, h height, w width, C channels (1 or 3), R rows, K columns,
  * S series, T points per series.
@@ -22,7 +32,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
-import { escapeHTML, inNotebook, showHTML } from "./display";
+import { currentExecution, escapeHTML, inNotebook, showBundle, type Bundle } from "./display";
 import { encodePNG } from "./png";
 
 // ---------------------------------------------------------------------------------------------
@@ -66,6 +76,8 @@ export interface FigureHTMLOptions {
   includeLibrary?: "auto" | "always" | "never";
   /** Longest wait, in ms, for plotly.js to appear before the div shows an error (default 30000). */
   waitMs?: number;
+  /** A picture of the figure (a data: URI) shown in the note until the script draws (default none). */
+  pictureDataURI?: string;
 }
 
 /** Height of a figure when the helper or the layout does not choose one (px). */
@@ -79,7 +91,8 @@ export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = {
   scrollZoom: false,
 };
 
-let libraryShipped = false;
+/** The execution whose output carries plotly.js (`count` and `cellId` may be unknown), or null. */
+let libraryCarrier: { count?: number; cellId?: string } | null = null;
 let plotlySource: string | null = null;
 let figureCounter = 0;
 
@@ -117,7 +130,18 @@ export function plotlyLibraryScript(): string {
  * would have no library once reopened).
  */
 export function forgetInlinedLibrary(): void {
-  libraryShipped = false;
+  libraryCarrier = null;
+}
+
+/**
+ * Whether an "auto" figure shown now must carry plotly.js: when no output of the session
+ * carries it yet, or when the cell whose output carries it is running again (its old output
+ * is being replaced). A figure of that same execution after the first does not.
+ */
+function libraryNeeded(): boolean {
+  if (libraryCarrier === null) return true;
+  const now = currentExecution();
+  return now?.cellId !== undefined && now.cellId === libraryCarrier.cellId && now.count !== libraryCarrier.count;
 }
 
 /** JSON safe inside a `<script>`: typed arrays become arrays, `<` is escaped. */
@@ -153,8 +177,11 @@ export function figureHTML(fig: Figure, options: FigureHTMLOptions = {}): string
   if (includeLibrary !== "auto" && includeLibrary !== "always" && includeLibrary !== "never") {
     throw new Error(`options.includeLibrary must be "auto", "always" or "never", got ${JSON.stringify(includeLibrary)}`);
   }
-  const withLibrary = includeLibrary === "always" || (includeLibrary === "auto" && !libraryShipped);
-  if (includeLibrary === "auto" && withLibrary) libraryShipped = true;
+  const withLibrary = includeLibrary === "always" || (includeLibrary === "auto" && libraryNeeded());
+  if (includeLibrary === "auto" && withLibrary) {
+    const now = currentExecution();
+    libraryCarrier = { count: now?.count, cellId: now?.cellId };
+  }
 
   const layout: Layout = { ...(fig.layout ?? {}) };
   const height = typeof layout.height === "number" ? layout.height : DEFAULT_HEIGHT;
@@ -165,6 +192,19 @@ export function figureHTML(fig: Figure, options: FigureHTMLOptions = {}): string
 
   figureCounter += 1;
   const id = `genai-plot-${Date.now().toString(36)}-${figureCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  // What shows until the script draws (and where it did not run: untrusted, GitHub, no JS).
+  const title = titleText(layout.title);
+  const note =
+    `<div class="genai-plot-note" style="box-sizing:border-box;height:100%;overflow:hidden;padding:10px 12px;` +
+    `border:1px dashed #bbb;color:#555;font:13px/1.4 sans-serif;">` +
+    (title ? `<div style="font-weight:600;color:#333;">${title}</div>` : "") +
+    `<div>Interactive plot: it draws when this cell runs, or when the notebook is trusted ` +
+    `(JupyterLab: Command Palette ▸ “Trust Notebook”; or <code>jupyter trust</code> on the file).</div>` +
+    (options.pictureDataURI
+      ? `<img src="${options.pictureDataURI}" alt="${escapeHTML(plainText(title) || "figure")}" ` +
+        `style="display:block;max-width:100%;max-height:calc(100% - 60px);margin-top:6px;image-rendering:pixelated;">`
+      : "") +
+    `</div>`;
   const draw =
     `<script type="text/javascript">(function () {\n` +
     `  var fig = ${scriptJSON(payload)};\n` +
@@ -174,31 +214,33 @@ export function figureHTML(fig: Figure, options: FigureHTMLOptions = {}): string
     `    var attached = gd && (gd.isConnected === undefined ? document.body.contains(gd) : gd.isConnected);\n` +
     `    if (!attached || !P || !P.newPlot) {\n` +
     `      if (Date.now() - start < waitMs) { setTimeout(draw, 50); return; }\n` +
-    `      if (gd) gd.textContent = "This plot needs plotly.js, which an earlier output should have loaded. " +\n` +
-    `        "Trust the notebook, or restart the kernel and run all cells (see forgetInlinedLibrary in lib/plot.ts).";\n` +
+    `      var note = gd && gd.querySelector(".genai-plot-note");\n` +
+    `      if (note) note.textContent = "This plot needs plotly.js, which an earlier output should have loaded. " +\n` +
+    `        "Restart the kernel and run all cells (or see forgetInlinedLibrary in lib/plot.ts).";\n` +
     `      return;\n` +
     `    }\n` +
+    `    gd.textContent = "";\n` +
     `    P.newPlot(gd, fig.data, fig.layout, fig.config).then(function () {\n` +
     `      if (fig.frames) return P.addFrames(gd, fig.frames);\n` +
     `    });\n` +
     `  }\n` +
     `  draw();\n` +
     `})();</script>`;
-  const div = `<div id="${id}" class="genai-plot" style="width:${width};max-width:100%;height:${height}px;"></div>`;
+  const div = `<div id="${id}" class="genai-plot" style="width:${width};max-width:100%;height:${height}px;">${note}</div>`;
   return (withLibrary ? plotlyLibraryScript() + "\n" : "") + div + "\n" + draw;
 }
 
 /** A one-line description of a figure, shown instead of the plot outside a notebook. */
 export function figureSummary(fig: Figure): string {
   checkFigure(fig, "fig");
-  const title = unescape(titleText(fig.layout?.title));
+  const title = plainText(titleText(fig.layout?.title));
   const kinds = new Map<string, number>();
   for (const t of fig.data) kinds.set(t.type ?? "scatter", (kinds.get(t.type ?? "scatter") ?? 0) + 1);
   const kindText = [...kinds].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(", ");
   const names = fig.data
     .map((t) => t.name)
     .filter((n): n is string => typeof n === "string" && n !== "")
-    .map(unescape);
+    .map(plainText);
   const namesText = names.length > 0 && names.length <= 10 ? `: ${names.join(", ")}` : "";
   const frames = fig.frames && fig.frames.length > 0 ? `, ${fig.frames.length} frames` : "";
   const n = fig.data.length;
@@ -228,8 +270,62 @@ function titleText(title: unknown): string {
  */
 export function showFigure(fig: Figure): Figure {
   checkFigure(fig, "fig");
-  if (inNotebook()) showHTML(figureHTML(fig), figureSummary(fig));
-  else console.log(figureSummary(fig));
+  summarised(fig);
+  const summary = figureSummary(fig);
+  if (!inNotebook()) {
+    console.log(summary);
+    return fig;
+  }
+  showBundle(figureBundle(fig), summary);
+  // The course kernel does not print a shown figure again as the cell's last value.
+  Object.defineProperty(fig, SHOWN, { value: true, enumerable: false, configurable: true });
+  return fig;
+}
+
+/** Set on a figure once it is shown in a notebook; scripts/kernel.cjs then does not print it as a value. */
+const SHOWN = Symbol.for("genai-ts.figure.shown");
+
+/**
+ * The output of a figure, as a display bundle: `text/plain` always; an image grid as HTML with
+ * an `<img>` (no script) plus `image/png`; any other figure as the Plotly HTML, plus `image/png`
+ * when it is a picture (a heatmap, an animation of image grids).
+ */
+export function figureBundle(fig: Figure): Bundle {
+  checkFigure(fig, "fig");
+  const summary = figureSummary(fig);
+  const grid = gridOf(fig);
+  if (grid) {
+    const png = gridPNG(grid, gridRows(grid).all);
+    return { "text/html": gridHTML(grid), "image/png": png, "text/plain": summary };
+  }
+  const png = picturePNG(fig);
+  const pictureDataURI = png ? "data:image/png;base64," + png.toString("base64") : undefined;
+  return { "text/html": figureHTML(fig, { pictureDataURI }), ...(png ? { "image/png": png } : {}), "text/plain": summary };
+}
+
+const PICTURE = Symbol("genai-ts.picture");
+
+/** The figure as a PNG when it is a picture (a heatmap, an animation of images), else undefined. */
+function picturePNG(fig: Figure): Buffer | undefined {
+  const make = (fig as { [PICTURE]?: () => Buffer })[PICTURE];
+  return make ? make() : undefined;
+}
+
+/** Marks a figure as a picture, drawn by `make` for its static output. */
+function withPicture(fig: Figure, make: () => Buffer): Figure {
+  Object.defineProperty(fig, PICTURE, { value: make, enumerable: false, configurable: true });
+  return fig;
+}
+
+/** Gives a figure the inspect hook that prints it as its one-line summary (see finish). */
+function summarised(fig: Figure): Figure {
+  if (!Object.getOwnPropertyDescriptor(fig, Symbol.for("nodejs.util.inspect.custom"))) {
+    Object.defineProperty(fig, Symbol.for("nodejs.util.inspect.custom"), {
+      value: () => figureSummary(fig),
+      enumerable: false,
+      configurable: true,
+    });
+  }
   return fig;
 }
 
@@ -272,7 +368,26 @@ export type Numbers = tf.Tensor | ArrayLike<number>;
  * token like "<eos>" shows as itself.
  */
 function plotText(s: string | number): string {
-  return escapeHTML(String(s));
+  return escapeHTML(String(s)).replace(
+    SUBSCRIPT,
+    (_m, base: string, braced?: string, plain?: string) => `${base}<sub>${braced ?? plain}</sub>`,
+  );
+}
+
+/**
+ * `x_t`, `ε_θ`, `p_{data}`: a letter (or a closing bracket) then `_` then a word or a braced
+ * group, written as a subscript (Plotly's text and HTML both read `<sub>`).
+ */
+const SUBSCRIPT = /([\p{L}\p{M})\]])_(?:\{([^{}]+)\}|([\p{L}\p{N}]+))/gu;
+
+/** Text of a Plotly text field for a plain-text summary: subscripts back to `_`, tags dropped. */
+function plainText(s: string): string {
+  return unescape(
+    s
+      .replace(/<sub>(.*?)<\/sub>/g, "_$1")
+      .replace(/<br\s*\/?>/g, " · ")
+      .replace(/<[^>]+>/g, ""),
+  );
 }
 
 function titleLayout(title: string | undefined): Layout {
@@ -284,12 +399,13 @@ function margin(hasTitle: boolean): Layout {
 }
 
 /**
- * Shows the figure unless `show: false`, and returns it. A notebook cell prints its last value,
- * so the figure prints as its one-line summary instead of pages of JSON (a non-enumerable
- * util.inspect hook; JSON.stringify(fig) still gives the full figure).
+ * Shows the figure unless `show: false`, and returns it. A notebook cell prints its last value:
+ * the course kernel skips a figure already shown, and anywhere else a figure prints as its
+ * one-line summary instead of pages of JSON (a non-enumerable util.inspect hook;
+ * JSON.stringify(fig) still gives the full figure).
  */
 function finish(fig: Figure, options: { show?: boolean }): Figure {
-  Object.defineProperty(fig, Symbol.for("nodejs.util.inspect.custom"), { value: () => figureSummary(fig), enumerable: false });
+  summarised(fig);
   if (options.show ?? true) showFigure(fig);
   return fig;
 }
@@ -402,7 +518,13 @@ export function linePlot(
     margin: margin(Boolean(title)),
     showlegend: data.length > 1,
     xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false },
-    yaxis: { title: { text: plotText(yTitle ?? "") }, type: logY ? "log" : "linear", zeroline: false },
+    // "power": a log axis reads 10⁻⁶, not "1µ"
+    yaxis: {
+      title: { text: plotText(yTitle ?? "") },
+      type: logY ? "log" : "linear",
+      zeroline: false,
+      ...(logY ? { exponentformat: "power" } : {}),
+    },
   };
   return finish({ data, layout }, options);
 }
@@ -639,7 +761,73 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
       ...(square ? { scaleanchor: "x", scaleratio: 1, constrain: "domain" } : {}),
     },
   };
-  return finish({ data: [trace], layout }, options);
+  const fig = withPicture({ data: [trace], layout }, () => heatmapPNG(z, colorscale, zmin, zmax));
+  return finish(fig, options);
+}
+
+/** Plotly's Viridis colour scale, at 9 stops. */
+const VIRIDIS: [number, string][] = [
+  [0, "#440154"],
+  [0.125, "#482878"],
+  [0.25, "#3e4989"],
+  [0.375, "#31688e"],
+  [0.5, "#26828e"],
+  [0.625, "#1f9e89"],
+  [0.75, "#35b779"],
+  [0.875, "#6ece58"],
+  [1, "#fde725"],
+];
+
+/** The RGB colour of t ∈ [0, 1] on a colour scale given as [[0, "#rrggbb"], ..., [1, "#rrggbb"]]. */
+function scaleColour(scale: [number, string][], t: number): [number, number, number] {
+  const rgb = (hex: string): [number, number, number] => {
+    const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+    return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : [128, 128, 128];
+  };
+  let k = 0;
+  while (k < scale.length - 2 && t > scale[k + 1][0]) k++;
+  const [t0, c0] = scale[k];
+  const [t1, c1] = scale[Math.min(k + 1, scale.length - 1)];
+  const f = t1 > t0 ? Math.min(1, Math.max(0, (t - t0) / (t1 - t0))) : 0;
+  const a = rgb(c0);
+  const b = rgb(c1);
+  return [0, 1, 2].map((c) => Math.round(a[c] + f * (b[c] - a[c]))) as [number, number, number];
+}
+
+/**
+ * A heatmap's cells as a PNG (no labels: the static stand-in for the interactive plot). Named
+ * colour scales other than Viridis are drawn in grey.
+ */
+function heatmapPNG(z: number[][], colorscale: string | [number, string][], zmin?: number, zmax?: number): Buffer {
+  const R = z.length;
+  const K = z[0]?.length ?? 0;
+  const scale: [number, string][] = Array.isArray(colorscale)
+    ? colorscale
+    : colorscale.toLowerCase() === "viridis"
+      ? VIRIDIS
+      : [
+          [0, "#ffffff"],
+          [1, "#000000"],
+        ];
+  const finite = z.flat().filter((v) => Number.isFinite(v));
+  const lo = zmin ?? Math.min(...finite);
+  const hi = zmax ?? Math.max(...finite);
+  const cell = Math.max(4, Math.min(40, Math.round(360 / Math.max(R, K, 1))));
+  const W = K * cell;
+  const H = R * cell;
+  const rgb = new Uint8Array(W * H * 3);
+  for (let r = 0; r < R; r++) {
+    for (let k = 0; k < K; k++) {
+      const v = z[r][k];
+      const colour: [number, number, number] = Number.isFinite(v)
+        ? scaleColour(scale, hi > lo ? (v - lo) / (hi - lo) : 0.5)
+        : [230, 230, 230];
+      for (let i = 0; i < cell; i++) {
+        for (let j = 0; j < cell; j++) rgb.set(colour, ((r * cell + i) * W + k * cell + j) * 3);
+      }
+    }
+  }
+  return encodePNG(rgb, W, H);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -654,9 +842,16 @@ export interface ImageGridOptions extends CommonPlotOptions {
   cols?: number;
   /** One title per image, drawn above it (default none). */
   titles?: string[];
+  /** One label per row, drawn at its left, e.g. the model or the setting of that row (default none). */
+  rowLabels?: string[];
+  /** One label per column, drawn above the first row, e.g. the class asked for (default none). */
+  colLabels?: string[];
   /** The values shown as black and white (default [0, 1]); values outside are clipped. */
   range?: [number, number];
-  /** Screen pixels per image pixel (default: an integer that makes an image about 80 px). */
+  /**
+   * Screen pixels per image pixel at full size (default: an integer that makes an image about
+   * 96 px: 7 for 14×14 digits, 3 for 28×28). A grid wider than the page shrinks to fit it.
+   */
   pixelSize?: number;
   /** Blank image pixels between images (default 1). */
   gap?: number;
@@ -708,43 +903,65 @@ function readImages(images: Images): { values: ArrayLike<number>; shape: [number
   return { values, shape: [N, h, w, C] };
 }
 
-/**
- * A grid of images, e.g. generated digits, as one compact picture (a PNG inside the figure).
- * @param images shape [N, h, w] or [N, h, w, 1] (greyscale) or [N, h, w, 3] (RGB), values in
- *   `range` (default [0, 1]); a tensor or nested arrays. The tensor is read, never disposed.
- * @returns the figure (one `image` trace holding the whole grid)
- */
-export function imageGrid(images: Images, options: ImageGridOptions = {}): Figure {
-  checkSize(options);
-  const { values, shape } = readImages(images);
-  const [N, h, w, C] = shape;
-  const { cols = Math.min(N, 8), titles, range = [0, 1], gap = 1, title } = options;
-  if (!Number.isInteger(cols) || cols < 1) throw new Error(`options.cols must be a positive integer, got ${cols}`);
-  if (titles !== undefined && titles.length !== N) throw new Error(`options.titles has ${titles.length} titles but images has ${N} images`);
-  if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0])) {
-    throw new Error(`options.range must be [low, high] with low < high, got ${JSON.stringify(range)}`);
-  }
-  if (!Number.isInteger(gap) || gap < 0) throw new Error(`options.gap must be an integer ≥ 0, got ${gap}`);
-  const pixelSize = options.pixelSize ?? Math.max(1, Math.round(80 / Math.max(h, w)));
-  if (!(pixelSize > 0)) throw new Error(`options.pixelSize must be positive, got ${pixelSize}`);
+/** What an image grid's static output is made of (kept on its figure, not in its JSON). */
+interface GridPicture {
+  values: ArrayLike<number>;
+  shape: [number, number, number, number];
+  cols: number;
+  gap: number;
+  range: [number, number];
+  pixelSize: number;
+  title?: string;
+  titles?: string[];
+  rowLabels?: string[];
+  colLabels?: string[];
+  maxWidth?: number;
+}
 
-  const rows = Math.ceil(N / cols);
-  const usedCols = Math.min(cols, N);
-  // Room for a title above each row of images, in image pixels.
-  const titleGap = titles ? Math.ceil(14 / pixelSize) : 0;
+const GRID = Symbol("genai-ts.imageGrid");
+
+function gridOf(fig: Figure): GridPicture | undefined {
+  return (fig as { [GRID]?: GridPicture })[GRID];
+}
+
+/** The image indices of each row of a grid, and of all of them. */
+function gridRows(g: GridPicture): { rows: number[][]; all: number[] } {
+  const N = g.shape[0];
+  const rows: number[][] = [];
+  for (let start = 0; start < N; start += g.cols) rows.push(Array.from({ length: Math.min(g.cols, N - start) }, (_, k) => start + k));
+  return { rows, all: Array.from({ length: N }, (_, n) => n) };
+}
+
+/**
+ * Lays images out `cols` to a row with `gap` white pixels between them (and `titleGap` white
+ * rows above each row of images), as RGB bytes [height, width, 3] at one pixel per image pixel.
+ * A short last row is padded with white to the full width.
+ */
+function mosaic(
+  values: ArrayLike<number>,
+  shape: [number, number, number, number],
+  indices: number[],
+  cols: number,
+  gap: number,
+  range: [number, number],
+  titleGap = 0,
+): { rgb: Uint8Array; width: number; height: number } {
+  const [, h, w, C] = shape;
+  const rows = Math.ceil(indices.length / cols);
+  const usedCols = Math.min(cols, indices.length);
   const cellW = w + gap;
   const cellH = h + gap + titleGap;
-  const mosaicW = usedCols * cellW - gap;
-  const mosaicH = rows * cellH - gap;
-  const rgb = new Uint8Array(mosaicW * mosaicH * 3).fill(255); // [mosaicH, mosaicW, 3], white gaps
+  const width = usedCols * cellW - gap;
+  const height = rows * cellH - gap;
+  const rgb = new Uint8Array(width * height * 3).fill(255); // white gaps
   const [lo, hi] = range;
-  for (let n = 0; n < N; n++) {
-    const top = Math.floor(n / cols) * cellH + titleGap;
-    const left = (n % cols) * cellW;
+  indices.forEach((n, k) => {
+    const top = Math.floor(k / cols) * cellH + titleGap;
+    const left = (k % cols) * cellW;
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
         const src = ((n * h + i) * w + j) * C;
-        const dst = ((top + i) * mosaicW + left + j) * 3;
+        const dst = ((top + i) * width + left + j) * 3;
         for (let c = 0; c < 3; c++) {
           const v = values[src + (C === 3 ? c : 0)];
           if (Number.isNaN(v)) throw new Error(`images holds NaN (image ${n}, row ${i}, column ${j})`);
@@ -752,10 +969,121 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
         }
       }
     }
+  });
+  return { rgb, width, height };
+}
+
+/** Enlarges RGB bytes by an integer factor, each pixel a k×k block (crisp in any viewer). */
+function enlarge(rgb: Uint8Array, width: number, height: number, k: number): { rgb: Uint8Array; width: number; height: number } {
+  if (k === 1) return { rgb, width, height };
+  const W = width * k;
+  const out = new Uint8Array(W * height * k * 3);
+  for (let y = 0; y < height; y++) {
+    const row = new Uint8Array(W * 3);
+    for (let x = 0; x < width; x++) {
+      const src = (y * width + x) * 3;
+      for (let d = 0; d < k; d++) row.set(rgb.subarray(src, src + 3), (x * k + d) * 3);
+    }
+    for (let d = 0; d < k; d++) out.set(row, (y * k + d) * W * 3);
   }
+  return { rgb: out, width: W, height: height * k };
+}
+
+/** A PNG of the given images of a grid, at its full display size. */
+function gridPNG(g: GridPicture, indices: number[], cols = g.cols): Buffer {
+  const m = mosaic(g.values, g.shape, indices, cols, g.gap, g.range);
+  const big = enlarge(m.rgb, m.width, m.height, Math.max(1, Math.round(g.pixelSize)));
+  return encodePNG(big.rgb, big.width, big.height);
+}
+
+/**
+ * An image grid as HTML without scripts: the title, then one row of images per `<img>` with its
+ * row label at the left and per-image titles above it. Each `<img>` is as wide as the page
+ * allows, never wider than its full size; all rows scale together.
+ */
+function gridHTML(g: GridPicture): string {
+  const [, , w] = g.shape;
+  const { rows } = gridRows(g);
+  const usedCols = Math.min(g.cols, g.shape[0]);
+  const fullWidth = Math.round((usedCols * (w + g.gap) - g.gap) * g.pixelSize);
+  const maxWidth = g.maxWidth ?? fullWidth;
+  const hasRowLabels = g.rowLabels !== undefined;
+  const label = "font:12px/1.25 sans-serif;color:#333;";
+  // A row of labels over the columns of a strip (the gap is small enough to ignore).
+  const labelRow = (texts: string[]) =>
+    `<div style="display:grid;grid-template-columns:repeat(${usedCols},minmax(0,1fr));${label}text-align:center;">` +
+    Array.from(
+      { length: usedCols },
+      (_, k) => `<div style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap;">${plotText(texts[k] ?? "")}</div>`,
+    ).join("") +
+    `</div>`;
+  const cells: string[] = [];
+  if (g.colLabels) {
+    if (hasRowLabels) cells.push(`<div></div>`);
+    cells.push(`<div>${labelRow(g.colLabels)}</div>`);
+  }
+  rows.forEach((indices, r) => {
+    if (hasRowLabels) {
+      cells.push(`<div style="${label}text-align:right;padding-right:2px;">${plotText(g.rowLabels![r] ?? "")}</div>`);
+    }
+    const png = gridPNG(g, indices, usedCols);
+    const titles = g.titles ? labelRow(indices.map((n) => g.titles![n])) : "";
+    // A short last row keeps the other rows' scale.
+    const share = indices.length === usedCols ? 1 : (indices.length * (w + g.gap) - g.gap) / (usedCols * (w + g.gap) - g.gap);
+    cells.push(
+      `<div>${titles}<img src="data:image/png;base64,${png.toString("base64")}" alt="row ${r + 1}" ` +
+        `style="display:block;width:${(100 * share).toFixed(2)}%;height:auto;image-rendering:pixelated;"></div>`,
+    );
+  });
+  const columns = hasRowLabels ? `max-content minmax(0,${maxWidth}px)` : `minmax(0,${maxWidth}px)`;
+  return (
+    `<figure class="genai-image-grid" style="margin:4px 0;max-width:100%;">` +
+    (g.title ? `<figcaption style="font:600 14px/1.3 sans-serif;color:#222;margin:0 0 6px;">${plotText(g.title)}</figcaption>` : "") +
+    `<div style="display:grid;grid-template-columns:${columns};column-gap:8px;row-gap:4px;align-items:center;">${cells.join("")}</div>` +
+    `</figure>`
+  );
+}
+
+/**
+ * A grid of images, e.g. generated digits. In a notebook it shows as a picture that needs no
+ * script (HTML `<img>` rows plus `image/png`), as wide as the page allows, with its title and
+ * labels as text; the returned figure holds the same grid as a Plotly `image` trace, e.g. for
+ * `animatedPlot` frames.
+ * @param images shape [N, h, w] or [N, h, w, 1] (greyscale) or [N, h, w, 3] (RGB), values in
+ *   `range` (default [0, 1]); a tensor or nested arrays. The tensor is read, never disposed.
+ * @returns the figure (one `image` trace holding the whole grid)
+ */
+export function imageGrid(images: Images, options: ImageGridOptions = {}): Figure {
+  checkSize(options);
+  const { values, shape } = readImages(images);
+  const [N, h, w] = shape;
+  const { cols = Math.min(N, 8), titles, rowLabels, colLabels, range = [0, 1], gap = 1, title } = options;
+  if (!Number.isInteger(cols) || cols < 1) throw new Error(`options.cols must be a positive integer, got ${cols}`);
+  if (titles !== undefined && titles.length !== N) throw new Error(`options.titles has ${titles.length} titles but images has ${N} images`);
+  const rows = Math.ceil(N / cols);
+  if (rowLabels !== undefined && rowLabels.length !== rows) {
+    throw new Error(`options.rowLabels has ${rowLabels.length} labels but the grid has ${rows} rows (${N} images, ${cols} per row)`);
+  }
+  const usedCols = Math.min(cols, N);
+  if (colLabels !== undefined && colLabels.length !== usedCols) {
+    throw new Error(`options.colLabels has ${colLabels.length} labels but the grid has ${usedCols} columns`);
+  }
+  if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0])) {
+    throw new Error(`options.range must be [low, high] with low < high, got ${JSON.stringify(range)}`);
+  }
+  if (!Number.isInteger(gap) || gap < 0) throw new Error(`options.gap must be an integer ≥ 0, got ${gap}`);
+  const pixelSize = options.pixelSize ?? Math.max(1, Math.round(96 / Math.max(h, w)));
+  if (!(pixelSize > 0)) throw new Error(`options.pixelSize must be positive, got ${pixelSize}`);
+
+  // The Plotly version (animation frames): titles above each row, in image pixels.
+  const titleGap = titles ? Math.ceil(14 / pixelSize) : 0;
+  const cellW = w + gap;
+  const cellH = h + gap + titleGap;
+  const all = Array.from({ length: N }, (_, n) => n);
+  const m = mosaic(values, shape, all, cols, gap, range, titleGap);
   const trace: Trace = {
     type: "image",
-    source: "data:image/png;base64," + encodePNG(rgb, mosaicW, mosaicH).toString("base64"),
+    source: "data:image/png;base64," + encodePNG(m.rgb, m.width, m.height).toString("base64"),
     x0: 0,
     y0: 0,
     dx: 1,
@@ -775,15 +1103,18 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
   const top = title ? 40 : 4;
   const layout: Layout = {
     ...titleLayout(title),
-    width: options.width ?? Math.round(mosaicW * pixelSize) + 8,
-    height: options.height ?? Math.round(mosaicH * pixelSize) + top + 4,
+    width: options.width ?? Math.round(m.width * pixelSize) + 8,
+    height: options.height ?? Math.round(m.height * pixelSize) + top + 4,
     margin: { l: 4, r: 4, t: top, b: 4 },
-    xaxis: { visible: false, range: [-0.5, mosaicW - 0.5], constrain: "domain" },
-    yaxis: { visible: false, range: [mosaicH - 0.5, -0.5], scaleanchor: "x", constrain: "domain" },
+    xaxis: { visible: false, range: [-0.5, m.width - 0.5], constrain: "domain" },
+    yaxis: { visible: false, range: [m.height - 0.5, -0.5], scaleanchor: "x", constrain: "domain" },
     annotations,
     plot_bgcolor: "#fff",
   };
-  return finish({ data: [trace], layout }, options);
+  const fig: Figure = { data: [trace], layout };
+  const picture: GridPicture = { values, shape, cols, gap, range, pixelSize, title, titles, rowLabels, colLabels, maxWidth: options.width };
+  Object.defineProperty(fig, GRID, { value: picture, enumerable: false });
+  return finish(fig, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,6 +1130,12 @@ export interface AnimatedPlotOptions {
   frameMs?: number;
   /** Prefix before the current label on the slider (default ""). */
   sliderPrefix?: string;
+  /**
+   * The frame shown when the figure opens, and in its static picture (default: the last, where
+   * a training run or a sampler has got to; use 0 when the start is the point, e.g. clean data
+   * before noising).
+   */
+  active?: number;
   /** Show the figure now (default true). */
   show?: boolean;
 }
@@ -816,7 +1153,10 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
     throw new Error(`frames must be a non-empty array of figures, got ${describe(frames)}`);
   }
   frames.forEach((f, i) => checkFigure(f, `frames[${i}]`));
-  const { labels, frameMs = 300, sliderPrefix = "", show = true } = options;
+  const { labels, frameMs = 300, sliderPrefix = "", show = true, active = frames.length - 1 } = options;
+  if (!Number.isInteger(active) || active < 0 || active >= frames.length) {
+    throw new Error(`options.active must be a frame index in [0, ${frames.length - 1}], got ${active}`);
+  }
   if (labels !== undefined && labels.length !== frames.length) {
     throw new Error(`options.labels has ${labels.length} labels but there are ${frames.length} frames`);
   }
@@ -850,6 +1190,13 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
 
   const base = frames[0].layout ?? {};
   const layout: Layout = { ...base };
+  // Each frame's own title is its caption (e.g. "step 400: 3 of 8 modes"): kept under a shared title.
+  const captions = frames.map((f) => titleText(f.layout?.title));
+  const captioned = Boolean(options.title) && captions.some((c) => c !== "");
+  const titleOf = (i: number): Layout["title"] =>
+    captioned
+      ? { text: `${plotText(options.title!)}<br><span style="font-size:12px;">${captions[i]}</span>`, x: 0.02, xanchor: "left" }
+      : (frames[i].layout?.title ?? base.title);
   // Fixed axes for line and scatter frames: Plotly does not re-autorange while animating.
   const xr = extent(data, "x");
   const yr = extent(data, "y");
@@ -860,8 +1207,9 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
   const margins = { l: 60, r: 20, t: 20, b: 50, ...baseMargin };
   if (options.title) {
     Object.assign(layout, titleLayout(options.title));
-    margins.t = Math.max(margins.t, 50);
+    margins.t = Math.max(margins.t, captioned ? 70 : 50);
   }
+  if (titleOf(active) !== undefined) layout.title = titleOf(active);
 
   const needsRedraw = data[0].some((t) => (t.type ?? "scatter") !== "scatter");
   const extra = 90; // px for the slider and buttons under the plot
@@ -900,13 +1248,13 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
   ];
   layout.sliders = [
     {
-      active: 0,
+      active,
       x: sliderX,
       len: 1 - sliderX,
       y: 0,
       xanchor: "left",
       yanchor: "top",
-      pad: { t: 40 },
+      pad: { t: 40, r: 40 }, // room for the last tick's label
       currentvalue: { prefix: sliderPrefix, visible: true, xanchor: "left" },
       steps: names.map((name) => ({ label: name, method: "animate", args: [[name], step(0)] })),
     },
@@ -915,10 +1263,20 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
     const fl = frames[i].layout;
     const frameLayout: Layout = {};
     if (fl?.annotations !== undefined) frameLayout.annotations = fl.annotations;
-    if (fl?.title !== undefined && !options.title) frameLayout.title = fl.title;
+    const t = titleOf(i);
+    if (t !== undefined) frameLayout.title = t;
     return { name: names[i], data: d, layout: frameLayout };
   });
-  const fig: Figure = { data: data[0], layout, frames: plotlyFrames, ...(frames[0].config ? { config: frames[0].config } : {}) };
+  if (frames[active].layout?.annotations !== undefined) layout.annotations = frames[active].layout!.annotations;
+  const fig: Figure = { data: data[active], layout, frames: plotlyFrames, ...(frames[0].config ? { config: frames[0].config } : {}) };
+  // The static picture: the shown frame, when it is an image grid or a heatmap.
+  const shownFrame = frames[active];
+  const grid = gridOf(shownFrame);
+  if (grid) withPicture(fig, () => gridPNG(grid, gridRows(grid).all));
+  else {
+    const make = (shownFrame as { [PICTURE]?: () => Buffer })[PICTURE];
+    if (make) withPicture(fig, make);
+  }
   return finish(fig, { show });
 }
 

@@ -123,11 +123,79 @@ function serialiseSends(Socket, logFailure = writeFailure) {
   Object.defineProperty(Socket.prototype, "send", { ...Object.getOwnPropertyDescriptor(Socket.prototype, "send"), value: queuedSend });
 }
 
-module.exports = { serialiseSends };
+/** Where lib/ code reads which execution is running: `{ count, cellId }` (see announceExecutions). */
+const CURRENT = "__genaiExecution__";
+const START = Symbol("genai-ts execution start");
+
+/**
+ * Makes tslab announce each execution as Jupyter's protocol asks: an `execute_input` message on
+ * iopub carrying the execution count when the cell starts. tslab 1.0.22 sends the count only in
+ * its execute_reply; nbclient (nbconvert) reads counts from iopub messages only, so every
+ * executed notebook showed `[ ]:`.
+ *
+ * It also publishes the running execution as `globalThis.__genaiExecution__ = { count, cellId }`.
+ * `cellId` is the id JupyterLab and Notebook 7 send in the execute_request's metadata (undefined
+ * from nbconvert): lib/plot.ts uses it to send plotly.js again when the cell that carried it
+ * runs again (its old output, and the library with it, is then replaced).
+ *
+ * tslab runs execute requests one at a time from a queue, so the announcement is made when the
+ * queued request starts (in JupyterHandlerImpl.handleExecuteImpl), not when it arrives.
+ *
+ * @param jupyter tslab's dist/jupyter.js module (ZmqServer, JupyterHandlerImpl)
+ */
+function announceExecutions(jupyter) {
+  const { ZmqServer, JupyterHandlerImpl } = jupyter;
+  const handleExecute = ZmqServer.prototype.handleExecute;
+  ZmqServer.prototype.handleExecute = function (sock, msg) {
+    const server = this;
+    const cellId = msg.metadata && typeof msg.metadata.cellId === "string" ? msg.metadata.cellId : undefined;
+    const code = msg.content.code;
+    // A symbol key: tslab reads only req.code.
+    msg.content = {
+      ...msg.content,
+      [START]: (count) => {
+        globalThis[CURRENT] = { count, cellId };
+        const input = msg.createReply();
+        input.header.msg_type = "execute_input";
+        input.content = { code, execution_count: count };
+        input.signAndSend(server.connInfo.key, server.iopub);
+      },
+    };
+    return handleExecute.call(this, sock, msg);
+  };
+  const handleExecuteImpl = JupyterHandlerImpl.prototype.handleExecuteImpl;
+  JupyterHandlerImpl.prototype.handleExecuteImpl = function (req, ...rest) {
+    if (typeof req[START] === "function") req[START](this.execCount + 1);
+    return handleExecuteImpl.call(this, req, ...rest);
+  };
+}
+
+/**
+ * Keeps a figure the course has already shown from being printed again as the cell's value.
+ * tslab prints a cell's last expression with `console.log(value)`; every plotting helper in
+ * lib/plot.ts shows its figure and returns it, so a cell ending in `linePlot(...)` printed a
+ * summary line (or, for a hand-built figure, the whole JSON) under the plot. lib/plot.ts marks a
+ * shown figure with the symbol below; a `console.log` of exactly that one value prints nothing
+ * (log `figureSummary(fig)` to see its summary).
+ *
+ * @param konsole the console to patch (default the global one, which tslab's executor uses)
+ */
+function quietShownFigures(konsole = console) {
+  const SHOWN = Symbol.for("genai-ts.figure.shown");
+  const log = konsole.log;
+  konsole.log = function (...args) {
+    if (args.length === 1 && args[0] !== null && typeof args[0] === "object" && args[0][SHOWN] === true) return;
+    return log.apply(this, args);
+  };
+}
+
+module.exports = { serialiseSends, announceExecutions, quietShownFigures };
 
 if (require.main === module) {
   // The zeromq that tslab will load (tslab requires it lazily, when the kernel starts).
   serialiseSends(require(require.resolve("zeromq", { paths: [path.dirname(tslabMain)] })).Socket);
+  announceExecutions(require(path.join(path.dirname(tslabMain), "jupyter.js")));
+  quietShownFigures();
   process.chdir(root);
   // tslab reads its own command line: `kernel --config-path <connection file>`.
   require(tslabMain).main();

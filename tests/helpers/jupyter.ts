@@ -44,6 +44,7 @@ export interface Cell {
   cell_type: string;
   source: string | string[];
   outputs?: Output[];
+  execution_count?: number | null;
 }
 export interface Notebook {
   cells: Cell[];
@@ -62,9 +63,35 @@ export interface Executed {
 
 const text = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : (t ?? ""));
 
-/** Lists what is wrong in an executed notebook's outputs. */
+/**
+ * Lists what is wrong in an executed notebook's outputs: errors, stderr reporting an error or a
+ * leak, code cells without an execution count (or out of order), figures printed again as a
+ * cell's value, and figure outputs without their script-free fallbacks.
+ */
 export function findProblems(nb: Notebook): string[] {
   const problems: string[] = [];
+  let lastCount = 0;
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type === "code" && text(cell.source).trim() !== "") {
+      const n = cell.execution_count;
+      if (typeof n !== "number" || n <= lastCount) problems.push(`cell ${i}: execution count ${n} after ${lastCount}`);
+      else lastCount = n;
+    }
+    for (const out of cell.outputs ?? []) {
+      if (out.output_type === "stream" && /^\[plot\] |^\{ data: \[/m.test(text(out.text))) {
+        problems.push(`cell ${i}: a figure printed as text under its plot: ${text(out.text).slice(0, 120)}`);
+      }
+      const html = text(out.data?.["text/html"] as string | string[] | undefined);
+      if (html.includes('class="genai-plot"') || html.includes('class="genai-image-grid"')) {
+        if (!out.data?.["text/plain"]) problems.push(`cell ${i}: a figure output without text/plain`);
+        if (html.includes('class="genai-image-grid"') && !out.data?.["image/png"])
+          problems.push(`cell ${i}: an image grid without image/png`);
+        if (html.includes('class="genai-plot"') && !html.includes('class="genai-plot-note"')) {
+          problems.push(`cell ${i}: a plot without its note for untrusted views`);
+        }
+      }
+    }
+  });
   nb.cells.forEach((cell, i) => {
     for (const out of cell.outputs ?? []) {
       if (out.output_type === "error") problems.push(`cell ${i}: ${out.ename}: ${out.evalue}`);
@@ -77,11 +104,13 @@ export function findProblems(nb: Notebook): string[] {
 }
 
 /**
- * Executes notebooks/<name>.ipynb into build/notebooks, marks it trusted (so its plots draw
- * when opened), exports it to build/html, and returns the wall time and what went wrong.
+ * Executes notebooks/<name>.ipynb (or `src`) into build/notebooks, marks it trusted (so its plots
+ * draw when opened), exports it to build/html, and returns the wall time and what went wrong.
+ * A cell whose execute_reply says "error" fails nbconvert (nbclient raises), and so this
+ * function throws: a TypeScript compile error, which arrives as stderr plus that status and no
+ * error output, fails the test too.
  */
-export function executeNotebook(name: string, timeoutSeconds: number): Executed {
-  const src = path.join(ROOT, "notebooks", `${name}.ipynb`);
+export function executeNotebook(name: string, timeoutSeconds: number, src = path.join(ROOT, "notebooks", `${name}.ipynb`)): Executed {
   const outDir = path.join(BUILD, "notebooks");
   const htmlDir = path.join(BUILD, "html");
   fs.mkdirSync(outDir, { recursive: true });
@@ -103,7 +132,7 @@ export function executeNotebook(name: string, timeoutSeconds: number): Executed 
     { env, encoding: "utf8", cwd: ROOT },
   );
   const seconds = (performance.now() - t0) / 1000;
-  const executedPath = path.join(outDir, `${name}.ipynb`);
+  const executedPath = path.join(outDir, path.basename(src));
   if (run.status !== 0) {
     const tail = (run.stderr || "").split("\n").filter((l) => !/Debugger|frozen_modules|PYDEVD|^0\.00s/.test(l));
     throw new Error(`nbconvert failed on ${name} after ${seconds.toFixed(1)} s:\n${tail.slice(-40).join("\n")}`);
@@ -116,5 +145,12 @@ export function executeNotebook(name: string, timeoutSeconds: number): Executed 
     encoding: "utf8",
   });
   if (html.status !== 0) throw new Error(`HTML export of ${name} failed:\n${html.stderr}`);
-  return { name, seconds, executedPath, htmlPath: path.join(htmlDir, `${name}.html`), notebook, problems: findProblems(notebook) };
+  return {
+    name,
+    seconds,
+    executedPath,
+    htmlPath: path.join(htmlDir, path.basename(src).replace(/\.ipynb$/, ".html")),
+    notebook,
+    problems: findProblems(notebook),
+  };
 }

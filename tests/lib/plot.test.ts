@@ -3,6 +3,7 @@ import { inflateSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   animatedPlot,
+  figureBundle,
   figureHTML,
   figureSummary,
   forgetInlinedLibrary,
@@ -101,6 +102,114 @@ describe("figureHTML", () => {
   it("says what was wrong with a bad figure or option", () => {
     expect(() => figureHTML({} as Figure)).toThrow(/fig must be a figure \{ data: Trace\[\]/);
     expect(() => figureHTML(fig, { includeLibrary: "yes" as never })).toThrow(/options.includeLibrary must be/);
+  });
+});
+
+describe("figureBundle: what shows without scripts", () => {
+  afterEach(() => forgetInlinedLibrary());
+
+  it("gives every figure a text/plain summary and a note inside the plot's box", () => {
+    const b = figureBundle(linePlot([1, 2], { ...quiet, title: "Loss" }));
+    expect(b["text/plain"]).toBe('[plot] "Loss" 1 trace (scatter): series 0');
+    expect(b["image/png"]).toBeUndefined();
+    const html = String(b["text/html"]);
+    const note = /<div class="genai-plot-note"[^>]*>([\s\S]*?)<\/div><\/div>\n<script/.exec(html);
+    expect(note, "the note sits inside the plot's div, before the drawing script").not.toBeNull();
+    expect(note![1]).toContain("Loss");
+    expect(note![1]).toMatch(/draws when this cell runs, or when the notebook is trusted/);
+    // The drawing script replaces the note.
+    expect(html).toContain('gd.textContent = "";');
+  });
+
+  it("draws an image grid without any script: HTML rows of <img>, labels as text, and image/png", () => {
+    // 5 images of 2×2, 3 per row: a full row and a short one.
+    const images = Array.from({ length: 5 }, (_, n) => [
+      [n / 4, 0],
+      [0, 1],
+    ]);
+    const g = imageGrid(images, {
+      ...quiet,
+      cols: 3,
+      pixelSize: 2,
+      title: "x_t at step 3",
+      rowLabels: ["real", "w = 2"],
+      colLabels: ["a", "b", "c"],
+    });
+    const b = figureBundle(g);
+    const html = String(b["text/html"]);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('class="genai-image-grid"');
+    expect(html).toContain("x<sub>t</sub> at step 3");
+    expect(html).toMatch(/>real<\/div>/);
+    expect(html).toMatch(/>w = 2<\/div>/);
+    const rows = [...html.matchAll(/<img src="(data:image\/png;base64,[^"]+)"[^>]*style="([^"]*)"/g)];
+    expect(rows).toHaveLength(2);
+    // Row 1: 3 images of 2 px + 2 gaps of 1 px = 8 px, ×2 = 16 px wide; the short row keeps the scale.
+    expect(decodePNG(rows[0][1]).width).toBe(16);
+    expect(decodePNG(rows[1][1]).width).toBe(10);
+    expect(rows[0][2]).toContain("width:100.00%");
+    expect(rows[1][2]).toContain("width:62.50%");
+    // Never wider than full size, and as wide as the page allows otherwise.
+    expect(html).toContain("minmax(0,16px)");
+    const png = decodePNG("data:image/png;base64," + Buffer.from(b["image/png"] as Uint8Array).toString("base64"));
+    expect([png.width, png.height]).toEqual([16, 10]);
+    // Image 4 (row 2, column 2) is white gap-free at its top-left pixel: value 1 → 255 after ×2 enlarging.
+    expect(png.rgb[(6 * 16 + 6) * 3]).toBe(255);
+    expect(b["text/plain"]).toBe('[plot] "x_t at step 3" 1 trace (image): 5 images');
+    expect(() => imageGrid(images, { ...quiet, cols: 3, rowLabels: ["a"] })).toThrow(
+      "options.rowLabels has 1 labels but the grid has 2 rows (5 images, 3 per row)",
+    );
+    expect(() => imageGrid(images, { ...quiet, cols: 3, colLabels: ["a"] })).toThrow(
+      "options.colLabels has 1 labels but the grid has 3 columns",
+    );
+  });
+
+  it("adds image/png to heatmaps and to animations of images, also inside the note", () => {
+    const h = figureBundle(heatmap([[0, 1]], { ...quiet, zmin: 0, zmax: 1 }));
+    const png = decodePNG("data:image/png;base64," + Buffer.from(h["image/png"] as Uint8Array).toString("base64"));
+    expect(png.width).toBe(2 * png.height);
+    // WHITE_TO_BLUE: the low cell light, the high cell dark blue (#08306b).
+    expect(Array.from(png.rgb.subarray(0, 3))).toEqual([0xf7, 0xfb, 0xff]);
+    expect(Array.from(png.rgb.subarray((png.width - 1) * 3, png.width * 3))).toEqual([0x08, 0x30, 0x6b]);
+    expect(String(h["text/html"])).toMatch(/<div class="genai-plot-note"[\s\S]*<img src="data:image\/png;base64,/);
+    const frames = [0, 1].map((k) => imageGrid([[[k]]], quiet));
+    const a = figureBundle(animatedPlot(frames, quiet));
+    const last = decodePNG("data:image/png;base64," + Buffer.from(a["image/png"] as Uint8Array).toString("base64"));
+    expect(last.rgb[0]).toBe(255); // the last frame's image (value 1), not the first (0)
+    expect(figureBundle(linePlot([1], quiet))["image/png"]).toBeUndefined();
+  });
+
+  it("sends plotly.js again when the cell that carried it runs again, not for other cells", () => {
+    const g = globalThis as { __genaiExecution__?: { count: number; cellId?: string } };
+    try {
+      forgetInlinedLibrary();
+      g.__genaiExecution__ = { count: 1, cellId: "cell-a" };
+      expect(figureHTML(fig).includes(LIB_MARK)).toBe(true);
+      expect(figureHTML(fig).includes(LIB_MARK), "a second figure of the same execution").toBe(false);
+      g.__genaiExecution__ = { count: 2, cellId: "cell-b" };
+      expect(figureHTML(fig).includes(LIB_MARK), "another cell").toBe(false);
+      g.__genaiExecution__ = { count: 3, cellId: "cell-a" };
+      expect(figureHTML(fig).includes(LIB_MARK), "cell-a again: its old output is replaced").toBe(true);
+      g.__genaiExecution__ = { count: 4, cellId: "cell-b" };
+      expect(figureHTML(fig).includes(LIB_MARK)).toBe(false);
+      // nbconvert sends no cell ids: once per session, as before.
+      forgetInlinedLibrary();
+      g.__genaiExecution__ = { count: 5 };
+      expect(figureHTML(fig).includes(LIB_MARK)).toBe(true);
+      g.__genaiExecution__ = { count: 6 };
+      expect(figureHTML(fig).includes(LIB_MARK)).toBe(false);
+    } finally {
+      delete g.__genaiExecution__;
+    }
+  });
+
+  it("writes x_t, ε_θ and p_{data} as subscripts in figure text, and as x_t in the summary", () => {
+    const f = linePlot({ "p_{data}": [1], ε_θ: [2] }, { ...quiet, title: "ᾱ_t against t", yTitle: "x_t" });
+    expect(f.data.map((t) => t.name)).toEqual(["p<sub>data</sub>", "ε<sub>θ</sub>"]);
+    expect((f.layout!.title as { text: string }).text).toBe("ᾱ<sub>t</sub> against t");
+    expect(figureSummary(f)).toBe('[plot] "ᾱ_t against t" 2 traces (scatter ×2): p_data, ε_θ');
+    // A log axis reads 10⁻⁶, not "1µ".
+    expect((linePlot([1, 10], { ...quiet, logY: true }).layout!.yaxis as { exponentformat?: string }).exponentformat).toBe("power");
   });
 });
 
@@ -314,8 +423,14 @@ describe("animatedPlot", () => {
     const f = animatedPlot(frames, { ...quiet, labels: ["t=2", "t=1", "t=0"], title: "Denoising" });
     expect(f.frames!.map((fr) => fr.name)).toEqual(["t=2", "t=1", "t=0"]);
     expect(f.frames![2].data![0].source).toBe(frames[2].data[0].source);
-    expect(f.data[0].source).toBe(frames[0].data[0].source);
-    const sliders = f.layout!.sliders as { steps: { label: string; args: unknown[] }[] }[];
+    // It opens on the last frame (where the process has got to) unless told otherwise.
+    expect(f.data[0].source).toBe(frames[2].data[0].source);
+    const sliders = f.layout!.sliders as { active: number; steps: { label: string; args: unknown[] }[] }[];
+    expect(sliders[0].active).toBe(2);
+    const first = animatedPlot(frames, { ...quiet, active: 0 });
+    expect(first.data[0].source).toBe(frames[0].data[0].source);
+    expect((first.layout!.sliders as { active: number }[])[0].active).toBe(0);
+    expect(() => animatedPlot(frames, { ...quiet, active: 3 })).toThrow("options.active must be a frame index in [0, 2], got 3");
     expect(sliders[0].steps.map((s) => s.label)).toEqual(["t=2", "t=1", "t=0"]);
     expect(sliders[0].steps[1].args[0]).toEqual(["t=1"]);
     const buttons = (f.layout!.updatemenus as { buttons: { label: string }[] }[])[0].buttons;
