@@ -25,6 +25,8 @@ export interface TrainOptions {
   title?: string;
   /** Draw the loss curve when done (default true). */
   plot?: boolean;
+  /** The loss's name and unit, the plot's y-axis title, e.g. "cross-entropy (nats per character)" (default "loss"). */
+  lossLabel?: string;
   /** Show the progress line (default true). */
   progress?: boolean;
   /** Smoothing window for the plotted loss curve, in steps (default: steps / 50, at least 1). */
@@ -159,7 +161,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const smooth = options.smooth ?? Math.max(1, Math.round(steps / 50));
     const series = [{ y: losses, name: "loss" }];
     if (smooth > 1) series.push({ y: movingAverage(losses, smooth), name: `moving average (${smooth} steps)` });
-    linePlot(series, { title: `${title}: loss per step`, xTitle: "step", yTitle: "loss" });
+    linePlot(series, { title: `${title}: loss per step`, xTitle: "step", yTitle: options.lossLabel ?? "loss" });
   }
   return { losses, seconds, stepsPerSecond: steps / seconds, leakedTensors };
 }
