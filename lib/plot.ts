@@ -202,7 +202,7 @@ export function figureHTML(fig: Figure, options: FigureHTMLOptions = {}): string
     `(JupyterLab: Command Palette ▸ “Trust Notebook”; or <code>jupyter trust</code> on the file).</div>` +
     (options.pictureDataURI
       ? `<img src="${options.pictureDataURI}" alt="${escapeHTML(plainText(title) || "figure")}" ` +
-        `style="display:block;max-width:100%;max-height:calc(100% - 60px);margin-top:6px;image-rendering:pixelated;">`
+        `style="display:block;max-width:100%;max-height:80%;margin-top:6px;image-rendering:pixelated;">`
       : "") +
     `</div>`;
   const draw =
@@ -390,12 +390,34 @@ function plainText(s: string): string {
   );
 }
 
-function titleLayout(title: string | undefined): Layout {
-  return title ? { title: { text: plotText(title), x: 0.02, xanchor: "left" } } : {};
+/** Characters of a title line at most: about what fits 900 px at Plotly's title size. */
+const TITLE_LINE = 90;
+
+/**
+ * A title's text for Plotly, which does not wrap titles: one longer than TITLE_LINE characters
+ * is broken at the space nearest its middle.
+ */
+function wrapTitle(title: string): string {
+  const text = plotText(title);
+  if (title.length <= TITLE_LINE) return text;
+  const middle = title.length / 2;
+  let best = -1;
+  for (let i = title.indexOf(" "); i >= 0; i = title.indexOf(" ", i + 1))
+    if (best < 0 || Math.abs(i - middle) < Math.abs(best - middle)) best = i;
+  return best < 0 ? text : `${plotText(title.slice(0, best))}<br>${plotText(title.slice(best + 1))}`;
 }
 
-function margin(hasTitle: boolean): Layout {
-  return { l: 60, r: 20, t: hasTitle ? 50 : 20, b: 50 };
+function titleLayout(title: string | undefined): Layout {
+  return title ? { title: { text: wrapTitle(title), x: 0.02, xanchor: "left" } } : {};
+}
+
+/** Room above the plot for the title: none, one line or two. */
+function titleSpace(title: string | undefined): number {
+  return !title ? 20 : title.length <= TITLE_LINE ? 50 : 72;
+}
+
+function margin(title: string | undefined): Layout {
+  return { l: 60, r: 20, t: titleSpace(title), b: 50 };
 }
 
 /**
@@ -460,6 +482,8 @@ export interface LinePlotOptions extends CommonPlotOptions {
   yTitle?: string;
   /** Logarithmic y axis, e.g. for losses (default false). */
   logY?: boolean;
+  /** Logarithmic x axis, e.g. for widths 1, 2, 4, …, 512 (default false). */
+  logX?: boolean;
   /** Plotly mode (default "lines"). */
   mode?: "lines" | "markers" | "lines+markers";
 }
@@ -476,7 +500,7 @@ export function linePlot(
   options: LinePlotOptions = {},
 ): Figure {
   checkSize(options);
-  const { x, names, xTitle, yTitle, logY = false, mode = "lines", title, height, width } = options;
+  const { x, names, xTitle, yTitle, logY = false, logX = false, mode = "lines", title, height, width } = options;
   let list: { y: Numbers; x?: Numbers; name?: string }[];
   if (series instanceof tf.Tensor) {
     if (series.rank === 1) list = [{ y: series }];
@@ -515,9 +539,9 @@ export function linePlot(
     ...titleLayout(title),
     height: height ?? DEFAULT_HEIGHT,
     ...(width ? { width } : {}),
-    margin: margin(Boolean(title)),
+    margin: margin(title),
     showlegend: data.length > 1,
-    xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false },
+    xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false, ...(logX ? { type: "log", exponentformat: "power" } : {}) },
     // "power": a log axis reads 10⁻⁶, not "1µ"
     yaxis: {
       title: { text: plotText(yTitle ?? "") },
@@ -559,6 +583,8 @@ export interface ScatterPlotOptions extends CommonPlotOptions {
   opacity?: number;
   /** One unit on x is as long as one on y, right for latent spaces (default false). */
   equalAxes?: boolean;
+  /** A short text written next to each point [N], e.g. the character an embedding stands for (default none). */
+  pointLabels?: string[];
 }
 
 /**
@@ -569,7 +595,7 @@ export interface ScatterPlotOptions extends CommonPlotOptions {
 export function scatterPlot(points: tf.Tensor | number[][] | { x: Numbers; y: Numbers }, options: ScatterPlotOptions = {}): Figure {
   checkSize(options);
   const { labels, groups, colors, legendTitle = "label", xTitle, yTitle, title, height, width } = options;
-  const { markerSize = 5, opacity = 0.75, equalAxes = false } = options;
+  const { markerSize = 5, opacity = 0.75, equalAxes = false, pointLabels } = options;
   let xs: number[];
   let ys: number[];
   if (points instanceof tf.Tensor) {
@@ -598,7 +624,19 @@ export function scatterPlot(points: tf.Tensor | number[][] | { x: Numbers; y: Nu
   }
   const N = xs.length;
   if (labels !== undefined && colors !== undefined) throw new Error("options.labels and options.colors cannot both be given");
+  if (pointLabels !== undefined && pointLabels.length !== N) {
+    throw new Error(`options.pointLabels has ${pointLabels.length} labels but points has ${N} points`);
+  }
   const marker = { size: markerSize, opacity };
+  // Written next to the points of `idx` (all points when idx is undefined).
+  const texts = (idx?: number[]): Trace =>
+    pointLabels === undefined
+      ? {}
+      : {
+          mode: "markers+text",
+          text: (idx ?? pointLabels.map((_, i) => i)).map((i) => plotText(pointLabels[i])),
+          textposition: "top center",
+        };
   const data: Trace[] = [];
   if (labels !== undefined) {
     const lab: (number | string)[] = labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : Array.from(labels);
@@ -618,6 +656,7 @@ export function scatterPlot(points: tf.Tensor | number[][] | { x: Numbers; y: Nu
         x: gaps(idx.map((i) => xs[i])),
         y: gaps(idx.map((i) => ys[i])),
         marker,
+        ...texts(idx),
       });
     }
   } else if (colors !== undefined) {
@@ -630,15 +669,16 @@ export function scatterPlot(points: tf.Tensor | number[][] | { x: Numbers; y: Nu
       x: gaps(xs),
       y: gaps(ys),
       marker: { ...marker, color: c, colorscale: "Viridis", showscale: true },
+      ...texts(),
     });
   } else {
-    data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker });
+    data.push({ type: "scatter", mode: "markers", name: "", x: gaps(xs), y: gaps(ys), marker, ...texts() });
   }
   const layout: Layout = {
     ...titleLayout(title),
     height: height ?? 420,
     ...(width ? { width } : {}),
-    margin: margin(Boolean(title)),
+    margin: margin(title),
     showlegend: labels !== undefined,
     legend: { title: { text: plotText(legendTitle) }, itemsizing: "constant" },
     xaxis: { title: { text: plotText(xTitle ?? "") }, zeroline: false },
@@ -720,6 +760,10 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     throw new Error(`options.digits must be an integer in [0, 10], got ${digits}`);
   const rows = (rowLabels ?? z.map((_, r) => r)).map(plotText);
   const cols = (colLabels ?? (z[0] ?? []).map((_, k) => k)).map(plotText);
+  // Index labels (none given) on every k-th cell only when there are many: they would overlap.
+  const every = (n: number, given: boolean) => (given || n <= 24 ? 1 : Math.ceil(n / 16));
+  const rowStep = every(R, rowLabels !== undefined);
+  const colStep = every(K, colLabels !== undefined);
   const showValues = options.showValues ?? R * K <= 144;
   // Cells sit at integer positions, labels are tick texts: repeated labels stay separate cells.
   const trace: Trace = {
@@ -735,17 +779,17 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     ...(showValues ? { texttemplate: `%{z:.${digits}f}`, textfont: { size: 10 } } : {}),
   };
   const hasTitle = Boolean(title);
-  const height = options.height ?? Math.min(640, Math.max(260, 24 * R + (hasTitle ? 130 : 90)));
+  const height = options.height ?? Math.min(640, Math.max(260, 24 * R + titleSpace(title) + 70));
   const layout: Layout = {
     ...titleLayout(title),
     height,
     ...(width ? { width } : {}),
-    margin: { l: 70, r: 20, t: hasTitle ? 50 : 20, b: 60 },
+    margin: { l: 70, r: 20, t: titleSpace(title), b: 60 },
     xaxis: {
       title: { text: plotText(xTitle ?? "") },
       tickmode: "array",
-      tickvals: cols.map((_, k) => k),
-      ticktext: cols,
+      tickvals: cols.map((_, k) => k).filter((k) => k % colStep === 0),
+      ticktext: cols.filter((_, k) => k % colStep === 0),
       showgrid: false,
       zeroline: false,
       ...(square ? { constrain: "domain" } : {}),
@@ -753,8 +797,8 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     yaxis: {
       title: { text: plotText(yTitle ?? "") },
       tickmode: "array",
-      tickvals: rows.map((_, r) => r),
-      ticktext: rows,
+      tickvals: rows.map((_, r) => r).filter((r) => r % rowStep === 0),
+      ticktext: rows.filter((_, r) => r % rowStep === 0),
       autorange: "reversed",
       showgrid: false,
       zeroline: false,
@@ -1100,7 +1144,7 @@ export function imageGrid(images: Images, options: ImageGridOptions = {}): Figur
     showarrow: false,
     font: { size: 10 },
   }));
-  const top = title ? 40 : 4;
+  const top = title ? titleSpace(title) - 10 : 4;
   const layout: Layout = {
     ...titleLayout(title),
     width: options.width ?? Math.round(m.width * pixelSize) + 8,

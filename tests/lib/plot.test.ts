@@ -213,6 +213,44 @@ describe("figureBundle: what shows without scripts", () => {
   });
 });
 
+describe("readable axes and labels", () => {
+  it("draws a log x axis, writes point labels, and thins index ticks that would overlap", () => {
+    const l = linePlot([1, 2, 3], { ...quiet, x: [1, 2, 4], logX: true });
+    expect(l.layout!.xaxis).toMatchObject({ type: "log", exponentformat: "power" });
+    const s = scatterPlot(
+      [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ],
+      { ...quiet, labels: [1, 0, 1], pointLabels: ["a", "<b>", "c"] },
+    );
+    expect(s.data.map((t) => t.text)).toEqual([["&lt;b&gt;"], ["a", "c"]]);
+    expect(s.data[0].mode).toBe("markers+text");
+    expect(() => scatterPlot([[0, 0]], { ...quiet, pointLabels: [] })).toThrow("options.pointLabels has 0 labels but points has 1 points");
+    const big = heatmap(
+      Array.from({ length: 32 }, () => new Array(64).fill(0)),
+      quiet,
+    );
+    expect((big.layout!.xaxis as { tickvals: number[] }).tickvals).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60]);
+    expect((big.layout!.yaxis as { tickvals: number[] }).tickvals).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]);
+    // A title too long for one line is broken near its middle, with room above the plot.
+    const long = "the same twenty starting points x_T drawn with DDIM in fifty steps: two rows after a short run, two after the checkpoint";
+    const wrapped = linePlot([1], { ...quiet, title: long });
+    expect((wrapped.layout!.title as { text: string }).text).toBe(
+      "the same twenty starting points x<sub>T</sub> drawn with DDIM in fifty<br>steps: two rows after a short run, two after the checkpoint",
+    );
+    expect((wrapped.layout!.margin as { t: number }).t).toBe(72);
+    expect((linePlot([1], { ...quiet, title: "short" }).layout!.margin as { t: number }).t).toBe(50);
+    // Given labels (tokens) are all kept.
+    const named = heatmap(
+      Array.from({ length: 30 }, () => new Array(30).fill(0)),
+      { ...quiet, rowLabels: Array.from({ length: 30 }, (_, i) => `r${i}`) },
+    );
+    expect((named.layout!.yaxis as { tickvals: number[] }).tickvals).toHaveLength(30);
+  });
+});
+
 describe("showFigure outside a notebook", () => {
   it("prints a one-line summary: title and number of traces", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
