@@ -778,7 +778,6 @@ export function heatmap(matrix: tf.Tensor | number[][], options: HeatmapOptions 
     ...(zmax !== undefined ? { zmax } : {}),
     ...(showValues ? { texttemplate: `%{z:.${digits}f}`, textfont: { size: 10 } } : {}),
   };
-  const hasTitle = Boolean(title);
   const height = options.height ?? Math.min(640, Math.max(260, 24 * R + titleSpace(title) + 70));
   const layout: Layout = {
     ...titleLayout(title),

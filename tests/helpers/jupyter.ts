@@ -1,14 +1,18 @@
 /**
  * Executes notebooks the way a learner's Jupyter does: `jupyter nbconvert --execute` with the
  * course kernel, registered for this checkout under build/jupyter (JUPYTER_PATH), so the test
- * needs no prior setup step and leaves the user's own kernels alone.
+ * needs no prior setup step and leaves the user's own kernels alone; and exports them to HTML
+ * that opens on any computer, offline (exportHTML).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const BUILD = path.join(ROOT, "build");
+/** Where executed notebooks are exported as HTML, with the scripts their pages load. */
+export const HTML_DIR = path.join(BUILD, "html");
 const PREFIX = path.join(BUILD, "jupyter");
 
 export interface Budget {
@@ -105,14 +109,14 @@ export function findProblems(nb: Notebook): string[] {
 
 /**
  * Executes notebooks/<name>.ipynb (or `src`) into build/notebooks, marks it trusted (so its plots
- * draw when opened), exports it to build/html, and returns the wall time and what went wrong.
+ * draw when opened), exports it to build/html (exportHTML), and returns the wall time and what
+ * went wrong.
  * A cell whose execute_reply says "error" fails nbconvert (nbclient raises), and so this
  * function throws: a TypeScript compile error, which arrives as stderr plus that status and no
  * error output, fails the test too.
  */
 export function executeNotebook(name: string, timeoutSeconds: number, src = path.join(ROOT, "notebooks", `${name}.ipynb`)): Executed {
   const outDir = path.join(BUILD, "notebooks");
-  const htmlDir = path.join(BUILD, "html");
   fs.mkdirSync(outDir, { recursive: true });
   const env = jupyterEnv();
   const t0 = performance.now();
@@ -140,17 +144,89 @@ export function executeNotebook(name: string, timeoutSeconds: number, src = path
   const notebook: Notebook = JSON.parse(fs.readFileSync(executedPath, "utf8"));
   const trust = spawnSync("jupyter", ["trust", executedPath], { env, encoding: "utf8" });
   if (trust.status !== 0) throw new Error(`jupyter trust failed on ${executedPath}:\n${trust.stderr}`);
-  const html = spawnSync("jupyter", ["nbconvert", "--to", "html", executedPath, "--output-dir", htmlDir], {
-    env,
-    encoding: "utf8",
-  });
-  if (html.status !== 0) throw new Error(`HTML export of ${name} failed:\n${html.stderr}`);
-  return {
-    name,
-    seconds,
-    executedPath,
-    htmlPath: path.join(htmlDir, path.basename(src).replace(/\.ipynb$/, ".html")),
-    notebook,
-    problems: findProblems(notebook),
-  };
+  return { name, seconds, executedPath, htmlPath: exportHTML(executedPath), notebook, problems: findProblems(notebook) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTML export, self-contained
+// ---------------------------------------------------------------------------------------------
+// nbconvert's default (lab) template loads two scripts by URL: require.js
+// (HTMLExporter.require_js_url) and MathJax (HTMLExporter.mathjax_url). Debian's nbconvert sets
+// both to file:///usr/share/javascript/..., which exists only where libjs-mathjax and
+// libjs-requirejs are installed: on any other computer the equations stay raw TeX. So the export
+// gets relative URLs, and the files they name are copied from node_modules beside the pages;
+// build/html/ then opens anywhere, offline.
+//
+// The template's configuration script (templates/base/mathjax.html.j2) is MathJax 2's API
+// (`text/x-mathjax-config`, MathJax.Hub.Config, tex2jax), which MathJax 3 and later ignore, so
+// the devDependency is mathjax 2.7.9, the version Debian ships. Its npm package is 73 MB (every
+// font format, output, locale and the speech-rule engine); a page with the template's
+// `TeX-AMS_CHTML-full,Safe` configuration loads only what MATHJAX_FILES lists, 1.4 MB in 118 files.
+// require.js (requirejs 2.3.7, 86 kB) is kept so that the page is the one Jupyter intends; the
+// course's plots do not need it, but they are written to draw beside it (lib/plot.ts).
+
+/** The configuration the template's script expects (Debian's default, minus its path). */
+const MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe";
+
+/** What the export loads from MathJax 2, relative to its package folder. */
+const MATHJAX_FILES = [
+  "MathJax.js", // the loader
+  "config/TeX-AMS_CHTML-full.js", // TeX input with the AMS macros, CommonHTML output, menu: one file
+  "config/Safe.js", // the ",Safe" part of the configuration (it loads extensions/Safe.js)
+  "extensions", // Safe.js, and what loads on demand: TeX packages (\cancel, \require{...}), menu dialogs
+  "jax/element/mml", // operator tables, loaded on demand per Unicode block
+  "jax/output/CommonHTML", // the output's per-font metrics and autoloaded parts (tables, enclosures)
+  "fonts/HTML-CSS/TeX/woff", // the web fonts CommonHTML draws with; every current browser reads woff
+];
+
+/**
+ * Left out of MATHJAX_FILES' folders: the speech-rule engine and its maps (3.5 MB), used only if
+ * a reader turns on the accessibility explorer in the math menu.
+ */
+const MATHJAX_SKIP = ["extensions/a11y/mathjax-sre.js", "extensions/a11y/mathmaps"];
+
+/** What every exported page loads, beside it in the export folder: copy these with a page. */
+export const EXPORT_ASSETS = ["mathjax", "require.js"];
+
+const assetsCopied = new Set<string>();
+
+/** Copies MathJax and require.js into `htmlDir`, replacing an earlier copy: once per run. */
+function copyExportAssets(htmlDir: string): void {
+  if (assetsCopied.has(htmlDir)) return;
+  const resolve = createRequire(path.join(ROOT, "package.json")).resolve;
+  const mathjax = path.dirname(resolve("mathjax/MathJax.js"));
+  const target = path.join(htmlDir, "mathjax");
+  fs.rmSync(target, { recursive: true, force: true });
+  const skip = new Set(MATHJAX_SKIP.map((f) => path.join(mathjax, f)));
+  for (const f of MATHJAX_FILES) {
+    fs.cpSync(path.join(mathjax, f), path.join(target, f), { recursive: true, filter: (from) => !skip.has(from) });
+  }
+  fs.copyFileSync(resolve("requirejs/require.js"), path.join(htmlDir, "require.js"));
+  assetsCopied.add(htmlDir);
+}
+
+/**
+ * Exports an executed notebook to `<htmlDir>/<name>.html` with nbconvert, its MathJax and
+ * require.js loaded from the copies beside it (EXPORT_ASSETS), so the folder is self-contained.
+ * @returns the HTML file's path
+ */
+export function exportHTML(executedPath: string, htmlDir = HTML_DIR): string {
+  fs.mkdirSync(htmlDir, { recursive: true });
+  copyExportAssets(htmlDir);
+  const html = spawnSync(
+    "jupyter",
+    [
+      "nbconvert",
+      "--to",
+      "html",
+      executedPath,
+      "--output-dir",
+      htmlDir,
+      `--HTMLExporter.mathjax_url=mathjax/MathJax.js?config=${MATHJAX_CONFIG}`,
+      "--HTMLExporter.require_js_url=require.js",
+    ],
+    { env: jupyterEnv(), encoding: "utf8" },
+  );
+  if (html.status !== 0) throw new Error(`HTML export of ${executedPath} failed:\n${html.stderr}`);
+  return path.join(htmlDir, path.basename(executedPath).replace(/\.ipynb$/, ".html"));
 }
