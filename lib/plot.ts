@@ -1067,7 +1067,7 @@ function gridHTML(g: GridPicture): string {
   }
   rows.forEach((indices, r) => {
     if (hasRowLabels) {
-      cells.push(`<div style="${label}text-align:right;padding-right:2px;">${plotText(g.rowLabels![r] ?? "")}</div>`);
+      cells.push(`<div style="${label}text-align:right;padding:0 2px 0 4px;">${plotText(g.rowLabels![r] ?? "")}</div>`);
     }
     const png = gridPNG(g, indices, usedCols);
     const titles = g.titles ? labelRow(indices.map((n) => g.titles![n])) : "";
