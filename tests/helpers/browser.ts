@@ -12,7 +12,8 @@ import { chromium, type Page } from "playwright-core";
 /** Where Debian puts Chromium; override with the CHROMIUM environment variable. */
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-const ARGS = [
+/** Chromium's flags for every browser test: headless, no sandbox (CI runs as root), nothing phoning home. */
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -75,7 +76,7 @@ export async function expectPlotRenderedAt(url: string, screenshotFile: string, 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "genai-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     headless: true,
     viewport: { width, height: 800 },
   });
