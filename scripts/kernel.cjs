@@ -189,13 +189,35 @@ function quietShownFigures(konsole = console) {
   };
 }
 
-module.exports = { serialiseSends, announceExecutions, quietShownFigures };
+/**
+ * Stops tslab's compiler from watching folders, so a folder that gains or loses a file while the
+ * kernel runs (`npm install`, an editor's temporary files in lib/ or exercises/) does not fail the
+ * learner's next cell with "Unexpected pending rebuildTimer" and drop every queued cell after it.
+ *
+ * Why: tslab 1.0.22 gives TypeScript's watch compiler a `setTimeout` that holds ONE pending timer
+ * and throws on a second. A change to a watched FILE reschedules the one program update (the old
+ * timer is cleared first); a change in a watched FOLDER (node_modules and lib/ are, for failed
+ * module lookups) schedules a second, separate timer, and the next cell's compile throws.
+ *
+ * What is kept: file watching, so an edited exercises/NN.ts is recompiled for the next cell. What
+ * is lost: an import that failed because its file did not exist yet keeps failing after the file
+ * is created, until the kernel restarts (Kernel ▸ Restart).
+ *
+ * @param ts the TypeScript that tslab compiles with (@tslab/typescript-for-tslab); tslab's compiler
+ *   host inherits `watchDirectory` from its `sys`
+ */
+function ignoreFolderChanges(ts) {
+  ts.sys.watchDirectory = () => ({ close() {} });
+}
+
+module.exports = { serialiseSends, announceExecutions, quietShownFigures, ignoreFolderChanges };
 
 if (require.main === module) {
   // The zeromq that tslab will load (tslab requires it lazily, when the kernel starts).
   serialiseSends(require(require.resolve("zeromq", { paths: [path.dirname(tslabMain)] })).Socket);
   announceExecutions(require(path.join(path.dirname(tslabMain), "jupyter.js")));
   quietShownFigures();
+  ignoreFolderChanges(require(require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(tslabMain)] })));
   process.chdir(root);
   // tslab reads its own command line: `kernel --config-path <connection file>`.
   require(tslabMain).main();

@@ -1,8 +1,9 @@
 /**
- * What the course kernel tells Jupyter, checked through nbconvert on two small notebooks:
+ * What the course kernel tells Jupyter, checked through nbconvert on three small notebooks:
  * execution counts (scripts/kernel.cjs, announceExecutions), a TypeScript compile error failing
  * the run although it is no error output, a shown figure not printed again as the cell's value
- * (quietShownFigures), and every figure output carrying its fallbacks (lib/plot.ts).
+ * (quietShownFigures), a folder changing mid-session (ignoreFolderChanges), and every figure
+ * output carrying its fallbacks (lib/plot.ts).
  */
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +21,13 @@ describe("the course kernel through Jupyter", () => {
     expect(() => executeNotebook("compile-error", 120, path.join(FIXTURES, "compile-error.ipynb"))).toThrow(
       /nbconvert failed on compile-error[\s\S]*CellExecutionError[\s\S]*not a number/,
     );
+  });
+
+  it("keeps working when a folder changes under node_modules mid-session (npm install, an editor)", () => {
+    // Without ignoreFolderChanges the third cell fails with "Unexpected pending rebuildTimer".
+    const run = executeNotebook("folder-change", 120, path.join(FIXTURES, "folder-change.ipynb"));
+    expect(run.problems).toEqual([]);
+    expect(run.notebook.cells.map((c) => (c.outputs ?? []).map((o) => text(o.text)).join(""))).toEqual(["1.9599639471668926\n", "changed\n", "2\n"]);
   });
 
   it("numbers every cell, shows figures once, with text/plain, a note and PNGs", () => {
