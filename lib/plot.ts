@@ -1179,6 +1179,10 @@ export interface AnimatedPlotOptions {
    * before noising).
    */
   active?: number;
+  /** Fixed x-axis range of line and scatter frames (default: one that fits every frame). */
+  xRange?: [number, number];
+  /** Fixed y-axis range of line and scatter frames (default: one that fits every frame). */
+  yRange?: [number, number];
   /** Show the figure now (default true). */
   show?: boolean;
 }
@@ -1241,11 +1245,13 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
       ? { text: `${plotText(options.title!)}<br><span style="font-size:12px;">${captions[i]}</span>`, x: 0.02, xanchor: "left" }
       : (frames[i].layout?.title ?? base.title);
   // Fixed axes for line and scatter frames: Plotly does not re-autorange while animating.
-  const xr = extent(data, "x");
-  const yr = extent(data, "y");
+  // A far-off point in one frame would shrink every other frame: the caller may fix the ranges.
+  const fits = (r: [number, number] | null) => (r ? pad(r) : null);
+  const xr = extent(data, "x") && (options.xRange ?? fits(extent(data, "x")));
+  const yr = extent(data, "y") && (options.yRange ?? fits(extent(data, "y")));
   const logY = (base.yaxis as { type?: string } | undefined)?.type === "log";
-  if (xr) layout.xaxis = { ...((base.xaxis as Layout) ?? {}), range: pad(xr), autorange: false };
-  if (yr && !logY) layout.yaxis = { ...((base.yaxis as Layout) ?? {}), range: pad(yr), autorange: false };
+  if (xr) layout.xaxis = { ...((base.xaxis as Layout) ?? {}), range: xr, autorange: false };
+  if (yr && !logY) layout.yaxis = { ...((base.yaxis as Layout) ?? {}), range: yr, autorange: false };
   const baseMargin = (base.margin as Record<string, number> | undefined) ?? {};
   const margins = { l: 60, r: 20, t: 20, b: 50, ...baseMargin };
   if (options.title) {
@@ -1262,7 +1268,7 @@ export function animatedPlot(frames: Figure[], options: AnimatedPlotOptions = {}
   // Fixed-width figures (image grids) get room for the buttons beside the slider.
   if (typeof base.width === "number") layout.width = Math.max(base.width, 480);
   const paperWidth = (typeof layout.width === "number" ? layout.width : 900) - margins.l - margins.r;
-  const sliderX = Math.min(0.5, 170 / paperWidth);
+  const sliderX = Math.min(0.5, 210 / paperWidth); // room for the two buttons and the current label
   const step = (duration: number) => ({
     mode: "immediate",
     frame: { duration, redraw: needsRedraw },

@@ -497,6 +497,12 @@ describe("animatedPlot", () => {
     expect(xr[0]).toBeLessThan(-4);
     expect(xr[1]).toBeGreaterThan(3);
     expect(yr[1]).toBeGreaterThan(9);
+    // Or as the caller fixes them, e.g. to keep a far-off point from shrinking every frame.
+    const fixed = animatedPlot([a, b], { ...quiet, xRange: [-3, 3], yRange: [-2, 2] });
+    expect([(fixed.layout!.xaxis as { range: number[] }).range, (fixed.layout!.yaxis as { range: number[] }).range]).toEqual([
+      [-3, 3],
+      [-2, 2],
+    ]);
     const h = animatedPlot([heatmap([[0, 1]], quiet), heatmap([[5, -2]], quiet)], quiet);
     expect(h.frames!.map((fr) => [fr.data![0].zmin, fr.data![0].zmax])).toEqual([
       [-2, 5],
