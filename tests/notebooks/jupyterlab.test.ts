@@ -15,7 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILD, ROOT, budgets, findProblems, type Cell } from "../helpers/jupyter";
+import { BUILD, ROOT, budgets, executeNotebook, findProblems, type Cell } from "../helpers/jupyter";
 import {
   OUT,
   call,
@@ -265,51 +265,71 @@ describe("JupyterLab 4.6", () => {
       path.join(BUILD, "notebooks", `${FIRST}.ipynb`),
     ].find((f) => fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).cells.some((c: Cell) => (c.outputs ?? []).length > 0));
     expect(source, "no executed copy of notebook 00 to open").toBeDefined();
-    const rel = copyNotebook(FIRST, "untrusted", source);
-    const dir = path.join(OUT, `${FIRST}-untrusted`);
-    // Trust is stored by content hash in the Jupyter data dir: a fresh one trusts nothing.
-    const fresh = await startServer("lab", { name: "lab-untrusted", freshData: true });
-    const lab = await newLabPage(browser, fresh, WIDE, 1000);
-    const { page } = lab;
-    const problems: string[] = [];
-    try {
-      await openNotebook(lab, fresh, rel);
-      await page.waitForTimeout(5000); // time for any script that would run
-      const { cells } = await inspectCells(page, rel, 0);
-      const graphs = await call<number>(page, "drawnGraphs");
-      if (graphs > 0) problems.push(`${graphs} Plotly graphs drew: a script ran in an untrusted notebook`);
-      const trusted = cells.filter((c) => c.outputs.length > 0 && c.trusted).map((c) => c.index);
-      if (trusted.length > 0) problems.push(`cells ${trusted.join(", ")} are trusted: the fresh data dir did not make the notebook untrusted`);
-      let figures = 0;
-      for (const c of cells) {
-        c.outputs.forEach((o, k) => {
-          if (!o.plot && !o.imageGrid) return;
-          figures += 1;
-          const shown = c.dom.children[k];
-          const image = shown?.images.some((img) => img.loaded) ?? false;
-          const note = shown?.plots.find((p) => p.note !== null && /run|trust/i.test(p.note))?.note ?? null;
-          if (!image && !note) {
-            problems.push(
-              `cell ${c.index}, output ${k} (${o.mimes.join(", ")}): shows neither a loaded <img> nor a visible ` +
-                `.genai-plot-note saying to run the cell or trust the notebook (it shows "${shown?.text ?? "nothing"}")`,
-            );
-          }
-        });
-      }
-      if (figures === 0) problems.push(`${path.relative(ROOT, source!)} has no figure outputs`);
-      await screenshots(page, rel, cells, dir);
-      fs.writeFileSync(path.join(dir, "report.json"), JSON.stringify({ source, problems, consoleErrors: lab.consoleErrors, cells }, null, 2));
-    } catch (e) {
-      fs.mkdirSync(dir, { recursive: true });
-      await page.screenshot({ path: path.join(dir, "failure.png") }).catch(() => undefined);
-      throw e;
-    } finally {
-      await lab.context.close();
-      await fresh.stop();
-    }
+    const problems = await checkUntrusted(browser, source!, FIRST, `${FIRST}-untrusted`);
     expect(problems, `untrusted; screenshots in build/jupyterlab/${FIRST}-untrusted/`).toEqual([]);
   });
+
+  it.runIf(withFirst)("pictures opened untrusted: image grids, heatmaps and image animations show their PNG", { timeout: 300_000 }, async () => {
+    // Notebook 00 draws only line and scatter plots: this executed fixture has every kind of picture.
+    const run = executeNotebook("figures", 180, path.join(ROOT, "tests", "fixtures", "kernel", "figures.ipynb"));
+    const problems = await checkUntrusted(browser, run.executedPath, "figures", "figures-untrusted", { picturesShowPNG: true });
+    expect(problems, "untrusted pictures; screenshots in build/jupyterlab/figures-untrusted/").toEqual([]);
+  });
 });
+
+/**
+ * Opens an executed notebook in a JupyterLab whose data dir is fresh (trust is stored there by
+ * content hash, so it trusts nothing) and lists what is wrong: a script that ran, a trusted cell,
+ * a figure output that shows neither a loaded <img> nor the note saying to run the cell or trust
+ * the notebook. With `picturesShowPNG`, an image grid must show its <img>, and a plot that carries
+ * image/png (a heatmap, an animation of images) its picture as well as the note.
+ */
+async function checkUntrusted(browser: Browser, source: string, name: string, folder: string, options: { picturesShowPNG?: boolean } = {}): Promise<string[]> {
+  const rel = copyNotebook(name, folder, source);
+  const dir = path.join(OUT, folder);
+  const fresh = await startServer("lab", { name: `lab-${folder}`, freshData: true });
+  const lab = await newLabPage(browser, fresh, WIDE, 1000);
+  const { page } = lab;
+  const problems: string[] = [];
+  try {
+    await openNotebook(lab, fresh, rel);
+    await page.waitForTimeout(5000); // time for any script that would run
+    const { cells } = await inspectCells(page, rel, 0);
+    const graphs = await call<number>(page, "drawnGraphs");
+    if (graphs > 0) problems.push(`${graphs} Plotly graphs drew: a script ran in an untrusted notebook`);
+    const trusted = cells.filter((c) => c.outputs.length > 0 && c.trusted).map((c) => c.index);
+    if (trusted.length > 0) problems.push(`cells ${trusted.join(", ")} are trusted: the fresh data dir did not make the notebook untrusted`);
+    let figures = 0;
+    for (const c of cells) {
+      c.outputs.forEach((o, k) => {
+        if (!o.plot && !o.imageGrid) return;
+        figures += 1;
+        const shown = c.dom.children[k];
+        const image = shown?.images.some((img) => img.loaded) ?? false;
+        const note = shown?.plots.find((p) => p.note !== null && /run|trust/i.test(p.note))?.note ?? null;
+        const where = `cell ${c.index}, output ${k} (${o.mimes.join(", ")})`;
+        if (!image && !note) {
+          problems.push(
+            `${where}: shows neither a loaded <img> nor a visible .genai-plot-note saying to run the cell or trust the notebook (it shows "${shown?.text ?? "nothing"}")`,
+          );
+        }
+        if (options.picturesShowPNG && (o.imageGrid || o.mimes.includes("image/png")) && !image) problems.push(`${where}: a picture without a loaded <img>`);
+        if (options.picturesShowPNG && o.plot && !note) problems.push(`${where}: a plot without its note`);
+      });
+    }
+    if (figures === 0) problems.push(`${path.relative(ROOT, source)} has no figure outputs`);
+    await screenshots(page, rel, cells, dir);
+    fs.writeFileSync(path.join(dir, "report.json"), JSON.stringify({ source, problems, consoleErrors: lab.consoleErrors, cells }, null, 2));
+  } catch (e) {
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, "failure.png") }).catch(() => undefined);
+    throw e;
+  } finally {
+    await lab.context.close();
+    await fresh.stop();
+  }
+  return problems;
+}
 
 describe.runIf(withFirst)("Notebook 7.6", () => {
   let server: LabServer;

@@ -33,7 +33,7 @@ describe("the course kernel through Jupyter", () => {
   it("numbers every cell, shows figures once, with text/plain, a note and PNGs", () => {
     const run = executeNotebook("figures", 120, path.join(FIXTURES, "figures.ipynb"));
     const cells = run.notebook.cells;
-    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4]);
+    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5, 6]);
     // findProblems flags only cell 3's summary line (a figure printed as text), which is cell 3's point.
     expect(run.problems).toEqual([expect.stringMatching(/^cell 3: a figure printed as text under its plot/)]);
     const outputs = (i: number): Output[] => cells[i].outputs ?? [];
@@ -52,6 +52,11 @@ describe("the course kernel through Jupyter", () => {
     const grid = outputs(2)[0].data!;
     expect(Object.keys(grid).sort()).toEqual(["image/png", "text/html", "text/plain"]);
     expect(text(grid["text/html"] as string)).not.toMatch(/<script/i);
+    // Pictures drawn by Plotly (a heatmap, an animation of image grids) carry a PNG too.
+    for (const i of [4, 5]) {
+      expect(outputs(i).map((o) => o.output_type), `cell ${i}`).toEqual(["display_data"]);
+      expect(Object.keys(outputs(i)[0].data!).sort(), `cell ${i}`).toEqual(["image/png", "text/html", "text/plain"]);
+    }
     // A figure never shown still prints as its summary when it is the cell's value.
     expect(outputs(3).map((o) => text(o.text))).toEqual(['[plot] 1 trace (scatter): series 0\n']);
   });
