@@ -25,6 +25,19 @@ export function budgets(): Record<string, Budget> {
   return JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "budgets.json"), "utf8"));
 }
 
+/**
+ * The notebooks' names (notebooks/*.ipynb without the extension), sorted; NOTEBOOK=01 (a name
+ * prefix) keeps only the matching ones, e.g. while writing one.
+ */
+export function notebookNames(only = process.env.NOTEBOOK): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, "notebooks"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => f.replace(/\.ipynb$/, ""))
+    .filter((n) => !only || n.startsWith(only))
+    .sort();
+}
+
 /** Environment for Jupyter commands: finds the kernel registered under build/jupyter. */
 export function jupyterEnv(): NodeJS.ProcessEnv {
   const share = path.join(PREFIX, "share", "jupyter");

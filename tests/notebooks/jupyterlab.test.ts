@@ -15,7 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILD, ROOT, budgets, executeNotebook, findProblems, type Cell } from "../helpers/jupyter";
+import { BUILD, ROOT, budgets, executeNotebook, findProblems, notebookNames, type Cell } from "../helpers/jupyter";
 import {
   OUT,
   call,
@@ -37,13 +37,7 @@ import {
 } from "../helpers/jupyterlab";
 
 const table = budgets();
-const only = process.env.NOTEBOOK;
-const names = fs
-  .readdirSync(path.join(ROOT, "notebooks"))
-  .filter((f) => f.endsWith(".ipynb"))
-  .map((f) => f.replace(/\.ipynb$/, ""))
-  .filter((n) => !only || n.startsWith(only))
-  .sort();
+const names = notebookNames();
 const FIRST = "00-orientation";
 const withFirst = names.includes(FIRST);
 
@@ -179,16 +173,20 @@ async function runAndCheck(browser: Browser, server: LabServer, rel: string, run
   }
 }
 
+/** Builds the app if it is stale (recording the time), starts its server and a browser. */
+async function buildAndServe(app: "lab" | "notebook7"): Promise<{ server: LabServer; browser: Browser }> {
+  const built = ensureAppBuilt(app);
+  if (built.steps.length > 0) recordTime("build", app, { steps: built.steps, seconds: Math.round(built.seconds) });
+  console.log(`jupyterlab/${app}: ${built.steps.join(" + ") || "build current"} (${built.seconds.toFixed(0)} s)`);
+  return { server: await startServer(app), browser: await launchBrowser() };
+}
+
 describe("JupyterLab 4.6", () => {
   let server: LabServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    const built = ensureAppBuilt("lab");
-    if (built.steps.length > 0) recordTime("build", "lab", { steps: built.steps, seconds: Math.round(built.seconds) });
-    console.log(`jupyterlab/lab: ${built.steps.join(" + ") || "build current"} (${built.seconds.toFixed(0)} s)`);
-    server = await startServer("lab");
-    browser = await launchBrowser();
+    ({ server, browser } = await buildAndServe("lab"));
   });
 
   afterAll(async () => {
@@ -336,11 +334,7 @@ describe.runIf(withFirst)("Notebook 7.6", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const built = ensureAppBuilt("notebook7");
-    if (built.steps.length > 0) recordTime("build", "notebook7", { steps: built.steps, seconds: Math.round(built.seconds) });
-    console.log(`jupyterlab/notebook7: ${built.steps.join(" + ") || "build current"} (${built.seconds.toFixed(0)} s)`);
-    server = await startServer("notebook7");
-    browser = await launchBrowser();
+    ({ server, browser } = await buildAndServe("notebook7"));
   });
 
   afterAll(async () => {

@@ -12,17 +12,11 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, expectPlotRendered } from "../helpers/browser";
-import { BUILD, EXPORT_ASSETS, ROOT, budgets, executeNotebook, registerTestKernel, type Executed } from "../helpers/jupyter";
+import { BUILD, EXPORT_ASSETS, ROOT, budgets, executeNotebook, notebookNames, registerTestKernel, type Executed } from "../helpers/jupyter";
 
 const table = budgets();
 // NOTEBOOK=01 (a name prefix) runs only the matching notebooks, e.g. while writing one.
-const only = process.env.NOTEBOOK;
-const names = fs
-  .readdirSync(path.join(ROOT, "notebooks"))
-  .filter((f) => f.endsWith(".ipynb"))
-  .map((f) => f.replace(/\.ipynb$/, ""))
-  .filter((n) => !only || n.startsWith(only))
-  .sort();
+const names = notebookNames();
 const executed = new Map<string, Executed>();
 const times: Record<string, { seconds: number; budget: number }> = {};
 
