@@ -4,7 +4,7 @@
  * used unchanged). Taught in notebooks/07-conditional-generation.ipynb.
  *
  *   createCondEpsMLP     ε_θ(x_t, t, c): lib/diffusion's createEpsMLP fed [x_t, embedding(c)]
- *   NULL_CLASS           the "no condition" token ∅ (class index K)
+ *   NULL_CLASS           the "no condition" token ∅ (class index K); nullCondition for classes or vectors
  *   dropCondition        replace labels by ∅ with probability pUncond (training)
  *   conditionalLoss      diffusionLoss with the dropped-out condition
  *   guidedEps            ε̂ = ε_θ(x_t, ∅) + w·(ε_θ(x_t, c) − ε_θ(x_t, ∅))
@@ -26,15 +26,26 @@ export const NUM_CLASSES = 10;
 /** The class index of the empty condition ∅ (one past the digits). */
 export const NULL_CLASS = NUM_CLASSES;
 
-/** A class-conditional noise predictor ε_θ(x_t, t, c). */
-export interface CondEpsTheta {
+/**
+ * A condition: class indices, int32 [B] (∅ is NULL_CLASS), or condition vectors, float32 [B, Dc]
+ * such as a caption's pooled embedding (notebooks/08-text-to-image; ∅ is the zero vector).
+ */
+export type Condition = tf.Tensor1D | tf.Tensor2D;
+
+/** A conditional noise predictor ε_θ(x_t, t, c); c is a class by default. */
+export interface CondEpsTheta<C extends Condition = tf.Tensor1D> {
   /**
    * @param xt shape [B, D]
    * @param t step indices, int32 [B]
-   * @param c class indices 0..K−1, or NULL_CLASS for ∅, int32 [B]
+   * @param c class indices 0..K−1, or NULL_CLASS for ∅, int32 [B]; or vectors [B, Dc] (∅ = 0)
    * @returns ε̂, shape [B, D]
    */
-  (xt: tf.Tensor2D, t: tf.Tensor1D, c: tf.Tensor1D): tf.Tensor2D;
+  (xt: tf.Tensor2D, t: tf.Tensor1D, c: C): tf.Tensor2D;
+}
+
+/** The empty condition ∅ for every row of `c`: NULL_CLASS for classes, zeros for vectors. */
+export function nullCondition<C extends Condition>(c: C): C {
+  return (c.rank === 1 ? tf.fill(c.shape, NULL_CLASS, "int32") : tf.zeros(c.shape)) as C;
 }
 
 export interface CondEpsMLPOptions extends EpsMLPOptions {
@@ -78,17 +89,23 @@ export function createCondEpsMLP(options: CondEpsMLPOptions): CondEpsMLP {
 
 /**
  * Condition dropout (Ho & Salimans Algorithm 1, line 3): each label becomes ∅ with probability
- * `pUncond`, so one network learns both ε_θ(x_t, c) and ε_θ(x_t, ∅).
- * @param labels int32 [B]
+ * `pUncond`, so one network learns both ε_θ(x_t, c) and ε_θ(x_t, ∅). Condition vectors [B, Dc]
+ * are dropped row by row to the zero vector.
+ * @param labels int32 [B] (or vectors [B, Dc])
  * @param pUncond probability of dropping a label (0 ≤ p ≤ 1)
- * @returns int32 [B]
+ * @returns int32 [B] (or [B, Dc])
  */
-export function dropCondition(labels: tf.Tensor1D, pUncond: number): tf.Tensor1D {
-  assertShape(labels, [null], "labels", ["B"]);
+export function dropCondition<C extends Condition = tf.Tensor1D>(labels: C, pUncond: number): C {
+  if (labels.rank !== 1 && labels.rank !== 2) assertShape(labels, [null], "labels", ["B"]);
   if (!(pUncond >= 0 && pUncond <= 1)) throw new Error(`pUncond must be in [0, 1], got ${pUncond}`);
   return tf.tidy(() => {
+    const B = labels.shape[0];
+    if (labels.rank === 2) {
+      const keep = tf.randomUniform([B, 1]).greaterEqual(pUncond).toFloat(); // [B, 1]
+      return tf.mul(labels, keep) as C; // [B, Dc]
+    }
     const drop = tf.randomUniform(labels.shape).less(pUncond); // [B]
-    return tf.where(drop, tf.fill(labels.shape, NULL_CLASS, "int32"), labels.toInt()) as tf.Tensor1D;
+    return tf.where(drop, tf.fill(labels.shape, NULL_CLASS, "int32"), labels.toInt()) as C;
   });
 }
 
@@ -104,16 +121,17 @@ export interface ConditionalLossOptions {
  * @param labels int32 [B]
  * @returns the loss, shape []
  */
-export function conditionalLoss(
-  epsTheta: CondEpsTheta,
+export function conditionalLoss<C extends Condition = tf.Tensor1D>(
+  epsTheta: CondEpsTheta<C>,
   x0: tf.Tensor2D,
-  labels: tf.Tensor1D,
+  labels: C,
   schedule: Schedule,
   options: ConditionalLossOptions = {},
 ): tf.Scalar {
-  assertShape(labels, [x0.shape[0]], "labels", ["B"]);
+  if (labels.rank === 2) assertShape(labels, [x0.shape[0], null], "labels (condition vectors)", ["B", "Dc"]);
+  else assertShape(labels, [x0.shape[0]], "labels", ["B"]);
   return tf.tidy(() => {
-    const c = dropCondition(labels, options.pUncond ?? 0.1); // [B]
+    const c = dropCondition(labels, options.pUncond ?? 0.1); // [B] or [B, Dc]
     return diffusionLoss((xt, t) => epsTheta(xt, t, c), x0, schedule);
   });
 }
@@ -138,20 +156,21 @@ export function guidedEps(epsCond: tf.Tensor2D, epsUncond: tf.Tensor2D, w: numbe
  * An unconditional-looking EpsTheta that draws class `labels[b]` for row b with guidance w:
  * one forward pass on [x_t; x_t] with [c; ∅], then `guidedEps`. Pass it to lib/diffusion's
  * `pSampleLoop` or `ddimSampleLoop`.
- * @param labels int32 [B] (the caller keeps ownership)
+ * @param labels int32 [B], or condition vectors [B, Dc] with ∅ = 0 (the caller keeps ownership)
  */
-export function guidedEpsTheta(epsTheta: CondEpsTheta, labels: tf.Tensor1D, w: number): EpsTheta {
-  assertShape(labels, [null], "labels", ["B"]);
+export function guidedEpsTheta<C extends Condition = tf.Tensor1D>(epsTheta: CondEpsTheta<C>, labels: C, w: number): EpsTheta {
+  if (labels.rank !== 2) assertShape(labels, [null], "labels", ["B"]);
   const B = labels.shape[0];
   return (xt, t) => {
     assertShape(xt, [B, null], "xt (one row per label)", ["B", "D"]);
     return tf.tidy(() => {
       if (w === 1) return epsTheta(xt, t, labels);
-      if (w === 0) return epsTheta(xt, t, tf.fill([B], NULL_CLASS, "int32") as tf.Tensor1D);
+      if (w === 0) return epsTheta(xt, t, nullCondition(labels));
+      const c = labels.rank === 1 ? labels.toInt() : labels;
       const both = epsTheta(
         tf.concat([xt, xt], 0) as tf.Tensor2D, // [2B, D]
         tf.concat([t, t], 0) as tf.Tensor1D, // [2B]
-        tf.concat([labels.toInt(), tf.fill([B], NULL_CLASS, "int32")], 0) as tf.Tensor1D, // [2B]
+        tf.concat([c, nullCondition(c)], 0) as C, // [2B] or [2B, Dc]
       );
       const [epsCond, epsUncond] = tf.split(both, 2, 0) as [tf.Tensor2D, tf.Tensor2D]; // [B, D] each
       return guidedEps(epsCond, epsUncond, w);

@@ -25,6 +25,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
+import { captionBag, captionBatch, captionDigits, CAPTION_VOCAB } from "./captions";
 import { loadOrTrainClassifier, type DigitClassifier } from "./classifier";
 import { conditionalLoss, guidedEpsTheta, NULL_CLASS } from "./conditional";
 import { ddimSampleLoop, linearSchedule, pSampleLoop, type Schedule } from "./diffusion";
@@ -32,7 +33,7 @@ import { borderIntensity, classShares } from "./metrics";
 import { restoreVariables, saveTensors, writeFileAtomic } from "./engine/checkpoint";
 import { adam } from "./engine/optimizers";
 import { batches, fromSymmetric, loadMnist, toSymmetric } from "./mnist";
-import { seed as seedGlobal } from "./random";
+import { makeRng, seed as seedGlobal } from "./random";
 import { train } from "./train";
 import { createUNet, type UNet, type UNetOptions } from "./unet";
 
@@ -55,6 +56,12 @@ export interface DiffusionRecipe {
   emaDecay: number;
   /** Seed of the weights, the batch order and the noise. */
   seed: number;
+  /**
+   * What the model is conditioned on (default "class"): the digit's class, or its caption
+   * (lib/captions: a random template per step, as the caption's bag of words `captionBag`, ∅ = the
+   * zero vector; the held-out combinations are left out of training).
+   */
+  condition?: "class" | "caption";
 }
 
 /**
@@ -75,6 +82,19 @@ export const RECIPES: Record<string, DiffusionRecipe> = {
     pUncond: 0.2,
     emaDecay: 0.999,
     seed: 14,
+  },
+  "text-diffusion-digits": {
+    description: "caption-conditioned U-Net ε_θ(x_t, t, bag of words) on 14×14 digits, caption dropout 0.2 (∅ = no caption)",
+    unet: { side: 14, channels: [32, 64], embedDim: 32, groups: 8, condDim: CAPTION_VOCAB.length },
+    T: 1000,
+    side: 14,
+    batchSize: 64,
+    steps: 4000,
+    learningRate: 5e-4,
+    pUncond: 0.2,
+    emaDecay: 0.999,
+    seed: 18,
+    condition: "caption",
   },
 };
 
@@ -144,8 +164,21 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
   const steps = options.steps ?? recipe.steps;
   seedGlobal(recipe.seed);
   const mnist = loadMnist({ side: recipe.side });
-  const x = toSymmetric(mnist.train.images as tf.Tensor2D); // [8000, D] in [−1, 1]
-  const data = batches({ images: x, labels: mnist.train.labels }, { batchSize: recipe.batchSize, seed: recipe.seed });
+  const byCaption = recipe.condition === "caption";
+  // With captions: only the digits whose combination is not held out, each batch row's index into them.
+  const captioned = byCaption ? captionDigits(mnist.train.images as tf.Tensor2D, mnist.train.labels.dataSync()) : undefined;
+  const x = tf.tidy(() => {
+    const all = toSymmetric(mnist.train.images as tf.Tensor2D); // [8000, D] in [−1, 1]
+    return captioned ? (tf.gather(all, captioned.seen) as tf.Tensor2D) : all; // [N, D]
+  });
+  const rowLabels = captioned ? tf.range(0, captioned.seen.length, 1, "int32") : mnist.train.labels; // [N]
+  const data = batches({ images: x, labels: rowLabels as tf.Tensor1D }, { batchSize: recipe.batchSize, seed: recipe.seed });
+  const templateRng = makeRng(recipe.seed);
+  const condition = (labels: tf.Tensor1D): tf.Tensor1D | tf.Tensor2D => {
+    if (!captioned) return labels;
+    const specs = Array.from(labels.dataSync(), (row) => captioned.specs[captioned.seen[row]]);
+    return captionBag(captionBatch(specs, templateRng)); // [B, V]
+  };
   const schedule = linearSchedule(recipe.T);
   const unet = createUNet(recipe.unet);
   const optimizer = adam(recipe.learningRate);
@@ -158,7 +191,10 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
     step: () => {
       const { images, labels } = data.next();
       const loss = optimizer.minimize(
-        () => conditionalLoss(unet.epsTheta, images as tf.Tensor2D, labels, schedule, { pUncond: recipe.pUncond }),
+        () =>
+          conditionalLoss<tf.Tensor1D | tf.Tensor2D>(unet.epsTheta, images as tf.Tensor2D, condition(labels), schedule, {
+            pUncond: recipe.pUncond,
+          }),
         true,
         unet.variables,
       )!;
@@ -171,6 +207,7 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
   ema.dispose();
   optimizer.dispose();
   x.dispose();
+  if (captioned) rowLabels.dispose();
   mnist.dispose();
   return { name, recipe, unet, schedule, losses: fit.losses, seconds: fit.seconds, steps, dispose: () => unet.dispose() };
 }
@@ -196,19 +233,23 @@ function names(unet: UNet): Record<string, tf.Variable> {
   return Object.fromEntries(unet.variables.map((v, i) => [`unet/${String(i).padStart(3, "0")}`, v]));
 }
 
+/** meta.json's loss fields: the mean of the last 500 steps, and the losses averaged over blocks of 50 steps. */
+export function lossSummary(losses: readonly number[]): { finalLoss: number; lossCurve: number[] } {
+  const tail = losses.slice(-500);
+  const lossCurve: number[] = [];
+  for (let i = 0; i + 50 <= losses.length; i += 50) lossCurve.push(losses.slice(i, i + 50).reduce((a, b) => a + b, 0) / 50);
+  return { finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length, lossCurve: lossCurve.map((l) => Number(l.toFixed(5))) };
+}
+
 /** Saves the weights (weights.bin + model.json) and meta.json into `dir`. */
 export async function saveCheckpoint(model: TrainedModel, dir: string, extra: Partial<CheckpointMeta> = {}): Promise<CheckpointMeta> {
   await saveTensors(dir, names(model.unet));
-  const tail = model.losses.slice(-500);
-  const lossCurve: number[] = [];
-  for (let i = 0; i + 50 <= model.losses.length; i += 50) lossCurve.push(model.losses.slice(i, i + 50).reduce((a, b) => a + b, 0) / 50);
   const meta: CheckpointMeta = {
     name: model.name,
     recipe: model.recipe,
     steps: model.steps,
     seconds: Math.round(model.seconds),
-    finalLoss: tail.reduce((a, b) => a + b, 0) / tail.length,
-    lossCurve: lossCurve.map((l) => Number(l.toFixed(5))),
+    ...lossSummary(model.losses),
     backend: tf.getBackend(),
     madeBy: `npm run train -- ${model.name}`,
     date: new Date().toISOString().slice(0, 10),

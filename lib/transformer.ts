@@ -4,6 +4,7 @@
  *
  *   createTransformer    the weights: embeddings, L pre-norm blocks, the output head
  *   layerNorm            (x − mean) / √(var + ε) · gamma + beta over the last dimension
+ *   transformerHidden    ids → the final-norm vectors [B, T, D] (what the head reads; a text encoder pools them)
  *   transformerForward   ids → logits (and every layer's attention weights)
  *   transformerLoss      nats per character of the next-character targets (PAD skipped)
  *   generate             sample documents left to right, with temperature and top-k
@@ -210,14 +211,15 @@ function gelu(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * The forward pass: token + position vectors, L pre-norm blocks, final norm, head.
+ * The forward pass up to the final norm: token + position vectors, L pre-norm blocks, LayerNorm.
+ * These are the vectors the head reads; a text encoder (lib/contrastive's CLIP judge) pools them.
  * @param ids int32 shape [B, T] with T ≤ contextLength
- * @returns logits shape [B, T, V]; attention weights per block, each shape [B, H, T, T]
+ * @returns hidden states shape [B, T, D]; attention weights per block, each shape [B, H, T, T]
  */
-export function transformerForward(model: Transformer, ids: tf.Tensor2D): { logits: tf.Tensor3D; attention: tf.Tensor4D[] } {
+export function transformerHidden(model: Transformer, ids: tf.Tensor2D): { hidden: tf.Tensor3D; attention: tf.Tensor4D[] } {
   assertShape(ids, [null, null], "ids", ["B", "T"]);
   const [B, T] = ids.shape;
-  const { contextLength, dModel: D, heads: H, vocabSize: V } = model.config;
+  const { contextLength, dModel: D, heads: H } = model.config;
   if (T > contextLength) throw new Error(`cannot forward a sequence of length ${T}: contextLength is only ${contextLength}`);
   return tf.tidy(() => {
     const mask = model.mask === null ? undefined : T === contextLength ? model.mask : tf.slice(model.mask, [0, 0], [T, T]); // [T, T]
@@ -233,8 +235,22 @@ export function transformerForward(model: Transformer, ids: tf.Tensor2D): { logi
       const m = gelu(tf.add(tf.matMul(layerNorm(x, block.norm2.gamma, block.norm2.beta), block.w1), block.b1)); // [B·T, 4D]
       x = tf.add(x, tf.add(tf.matMul(m, block.w2), block.b2)); // [B·T, D]
     }
-    const logits = tf.add(tf.matMul(layerNorm(x, model.finalNorm.gamma, model.finalNorm.beta), model.wHead), model.bHead); // [B·T, V]
-    return { logits: tf.reshape(logits, [B, T, V]) as tf.Tensor3D, attention };
+    const hidden = tf.reshape(layerNorm(x, model.finalNorm.gamma, model.finalNorm.beta), [B, T, D]) as tf.Tensor3D; // [B, T, D]
+    return { hidden, attention };
+  });
+}
+
+/**
+ * The forward pass: {@link transformerHidden}, then the head.
+ * @param ids int32 shape [B, T] with T ≤ contextLength
+ * @returns logits shape [B, T, V]; attention weights per block, each shape [B, H, T, T]
+ */
+export function transformerForward(model: Transformer, ids: tf.Tensor2D): { logits: tf.Tensor3D; attention: tf.Tensor4D[] } {
+  return tf.tidy(() => {
+    const { hidden, attention } = transformerHidden(model, ids); // [B, T, D]
+    const [B, T, D] = hidden.shape;
+    const logits = tf.add(tf.matMul(tf.reshape(hidden, [B * T, D]) as tf.Tensor2D, model.wHead), model.bHead); // [B·T, V]
+    return { logits: tf.reshape(logits, [B, T, model.config.vocabSize]) as tf.Tensor3D, attention };
   });
 }
 

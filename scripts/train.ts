@@ -29,10 +29,11 @@ import {
   setLabels,
   trainRecipe,
 } from "../lib/pretrained";
+import { isTextModel, TEXT_MODELS, trainText } from "./train-text";
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run train -- <model> [--steps N] [--out DIR] [--samples-only] [--sets a,b]\nmodels: ${Object.keys(RECIPES).join(", ")}`,
+    `${message}\nusage: npm run train -- <model> [--steps N] [--out DIR] [--samples-only] [--sets a,b]\nmodels: ${[...new Set([...Object.keys(RECIPES), ...TEXT_MODELS])].join(", ")}`,
   );
   process.exit(2);
 }
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const values = new Set(["--steps", "--out", "--sets"].map(flag));
   const name = args.find((a) => !a.startsWith("--") && !values.has(a));
   if (!name) usage("which model?");
-  if (!RECIPES[name]) usage(`unknown model "${name}"`);
+  if (!RECIPES[name] && !isTextModel(name)) usage(`unknown model "${name}"`);
   const steps = flag("--steps") === undefined ? undefined : Number(flag("--steps"));
   if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) usage(`--steps must be a whole number ≥ 1, got ${flag("--steps")}`);
   const dir = flag("--out") ?? checkpointDir(name);
@@ -54,12 +55,14 @@ async function main(): Promise<void> {
   const unknown = wanted?.filter((w) => !SAMPLE_SETS.some((s) => s.name === w));
   if (unknown?.length) usage(`unknown sets ${unknown.join(", ")}; the sets are ${SAMPLE_SETS.map((s) => s.name).join(", ")}`);
   await selectBackend();
+  if (isTextModel(name) && !RECIPES[name]) return trainText(name, steps, dir);
   if (!args.includes("--samples-only")) {
     const model = await trainRecipe(name, { steps, progress: true });
     const meta = await saveCheckpoint(model, dir);
     console.log(`saved ${dir}: ${meta.steps} steps in ${meta.seconds} s, final loss ${meta.finalLoss.toFixed(4)}`);
     model.dispose();
   }
+  if (RECIPES[name].condition === "caption") return trainText(name, steps, dir); // its prompt sets: scripts/train-text.ts
   const { unet, schedule } = await loadCheckpoint(name, dir);
   for (const spec of SAMPLE_SETS.filter((s) => !wanted || wanted.includes(s.name))) {
     const start = Date.now();

@@ -28,7 +28,7 @@ const numbers = (c: Course) => added(stageNumberProblems, c);
 const budgets = (c: Course) => c.budgets as Record<string, Record<string, unknown>>;
 
 describe("the course's lists and links", () => {
-  it("the stage lists agree: budgets.json, notebooks, README table, check registry, notebook 00's map, notebook 07's table", () => {
+  it("the stage lists agree: budgets.json, notebooks, README table, check registry, notebook 00's map, notebook 08's table", () => {
     expect(stageListProblems(course)).toEqual([]);
   });
 
@@ -43,8 +43,8 @@ describe("the course's lists and links", () => {
 
 describe("each check notices when its list is broken", () => {
   it("a notebook without a budgets.json entry, and an entry without a notebook", () => {
-    const c = broken((c) => c.notebooks.set("08-flows", [{ type: "markdown", source: "# 08 · Flows" }]));
-    expect(lists(c)).toContain("notebooks/08-flows.ipynb has no entry in notebooks/budgets.json (stage N is notebook NN)");
+    const c = broken((c) => c.notebooks.set("09-flows", [{ type: "markdown", source: "# 09 · Flows" }]));
+    expect(lists(c)).toContain("notebooks/09-flows.ipynb has no entry in notebooks/budgets.json (stage N is notebook NN)");
     const d = broken((c) => c.notebooks.delete("06-diffusion"));
     expect(lists(d)).toContain("notebooks/budgets.json lists 06-diffusion, but notebooks/06-diffusion.ipynb does not exist");
     const e = broken((c) => delete budgets(c)["03-attention-and-transformers"]);
@@ -65,8 +65,8 @@ describe("each check notices when its list is broken", () => {
     expect(lists(stale)[0]).toMatch(/^README.md's stage table: stage 6's "what you build" is not budgets.json's build/);
     const slower = broken((c) => (budgets(c)["06-diffusion"].seconds = 300));
     expect(lists(slower)).toEqual(["README.md's stage table: stage 6's time budget is 240 s, budgets.json says 300 s"]);
-    const extra = broken((c) => (c.readme = c.readme.replace(row5, (r) => `${r}| 8 | \`08-flows\` | flows | 60 s | — | planned |\n`)));
-    expect(lists(extra)).toEqual(["README.md's stage table has stage 8 (08-flows), which notebooks/budgets.json lacks"]);
+    const extra = broken((c) => (c.readme = c.readme.replace(row5, (r) => `${r}| 9 | \`09-flows\` | flows | 60 s | — | planned |\n`)));
+    expect(lists(extra)).toEqual(["README.md's stage table has stage 9 (09-flows), which notebooks/budgets.json lacks"]);
   });
 
   it("the exercise registry: checks, exercises, solutions, tests, fixtures, README sentence, checkExercises calls", () => {
@@ -85,11 +85,11 @@ describe("each check notices when its list is broken", () => {
       cell.source = cell.source.replace('checkExercises("01")', "undefined");
     });
     expect(lists(notebook)[0]).toMatch(/^stage 01 is in .* but missing from the notebooks' checkExercises\("NN"\) calls$/);
-    const newStage = broken((c) => c.files.checks.push("08-flows.ts"));
+    const newStage = broken((c) => c.files.checks.push("09-flows.ts"));
     expect(lists(newStage)).toEqual([
-      "stage 08 is in checks/NN-*.ts but missing from exercises/NN-*.ts, solutions/NN-*.ts, tests/exercises/NN-*.test.ts, " +
+      "stage 09 is in checks/NN-*.ts but missing from exercises/NN-*.ts, solutions/NN-*.ts, tests/exercises/NN-*.test.ts, " +
         'tests/fixtures/exercises/NN/, README.md\'s "Stages with exercises" sentence, the notebooks\' checkExercises("NN") calls',
-      "stage 08 has exercises but no notebook in notebooks/budgets.json",
+      "stage 09 has exercises but no notebook in notebooks/budgets.json",
     ]);
   });
 
@@ -111,17 +111,15 @@ describe("each check notices when its list is broken", () => {
     ]);
   });
 
-  it("notebook 07's closing table: printed from budgets.json, never a hand-kept copy", () => {
+  it("notebook 08's closing table: printed from budgets.json, never a hand-kept copy", () => {
     const handKept = broken((c) => {
-      const nb = cells(c, "07-conditional-generation");
+      const nb = cells(c, "08-text-to-image");
       const i = nb.findIndex((x) => x.source.includes("learnedTable("));
       nb[i] = { type: "markdown", source: "| stage | idea | lib |\n| --- | --- | --- |\n| 1 | autoregression | `autoregression.ts` |" };
     });
     expect(lists(handKept)).toEqual([
-      "notebook 07-conditional-generation no longer prints its closing table (a code cell calling learnedTable() from lib/course.ts)",
-      expect.stringMatching(
-        /^notebook 07-conditional-generation, cell \d+: a hand-kept table of stages; print it with learnedTable\(\) instead$/,
-      ),
+      "notebook 08-text-to-image no longer prints its closing table (a code cell calling learnedTable() from lib/course.ts)",
+      expect.stringMatching(/^notebook 08-text-to-image, cell \d+: a hand-kept table of stages; print it with learnedTable\(\) instead$/),
     ]);
   });
 
@@ -168,7 +166,7 @@ describe("each check notices when its list is broken", () => {
       expect.stringMatching(/: "stage 3" next to `createVAE`, which is stage 4 or 7 in/),
     ]);
     expect(numbers(edit("00-orientation", "Stage 7 puts them together", "Stage 9 puts them together"))).toEqual([
-      'notebooks/00-orientation.ipynb, cell 0: "Stage 9", but notebooks/budgets.json stops at stage 7',
+      'notebooks/00-orientation.ipynb, cell 0: "Stage 9", but notebooks/budgets.json stops at stage 8',
     ]);
   });
 });
