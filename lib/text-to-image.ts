@@ -146,6 +146,7 @@ export function samplePrior(prior: Prior, captions: tf.Tensor2D, options: PriorS
   const { textVocab: Vt, textLength: Lc, codes: K, imageTokens: N } = prior.config;
   assertShape(captions, [null, Lc], "captions", ["P", "Lc"]);
   const P = captions.shape[0];
+  if (P === 0) return tf.zeros([0, N], "int32") as tf.Tensor2D;
   // The sequence holds caption ids, then image codes k written as ids Vt + k.
   const nextLogits: NextTokenLogits = (rows) => {
     const T = rows[0].length;

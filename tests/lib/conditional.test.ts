@@ -10,11 +10,14 @@ import {
   dropCondition,
   guidedEps,
   guidedEpsTheta,
+  nullCondition,
   parsePrompt,
 } from "../../lib/conditional";
 import { ddimSampleLoop, linearSchedule, pSampleLoop } from "../../lib/diffusion";
 import { seed, unseed } from "../../lib/random";
+import { createUNet, type UNet } from "../../lib/unet";
 import { expectClose } from "../helpers/close";
+import { expectNoLeak } from "../helpers/leak";
 
 afterEach(() => unseed());
 
@@ -146,5 +149,116 @@ describe("parsePrompt", () => {
     expect(() => parsePrompt("")).toThrow(/names no digit/);
     expect(() => parsePrompt("3 or 4")).toThrow(/does not understand "or"/);
     expect(() => parsePrompt("3 4")).toThrow(/names 2 digits \(3, 4\), expected one/);
+  });
+});
+
+describe("vector conditions [B, Dc] (a caption's pooled embedding, ∅ = 0)", () => {
+  /** Rows r·[1, 2, 3] + 1: every entry of every row is non-zero. */
+  const vectors = (B: number) =>
+    tf.tensor2d(
+      Array.from({ length: B }, (_, r) => [r + 1, 2 * r + 1, 3 * r + 1]),
+      [B, 3],
+    );
+
+  /** A tiny vector-conditioned U-Net with every weight redrawn: fresh, its last convolution is 0 and ε̂ = 0. */
+  function tinyUNet(): UNet {
+    const unet = createUNet({ side: 4, channels: [8], groups: 4, condDim: 3 });
+    tf.tidy(() => unet.variables.forEach((v) => v.assign(tf.randomNormal(v.shape, 0, 0.5))));
+    return unet;
+  }
+
+  it("dropCondition zeros whole rows with probability pUncond: none at 0, all at 1", () => {
+    seed(3);
+    const B = 2000;
+    const c = vectors(B);
+    const kept = expectNoLeak(() => dropCondition(c, 0), 1);
+    expect(kept.shape).toEqual([B, 3]);
+    expectClose(kept, c, { atol: 0, rtol: 0 });
+    const dropped = dropCondition(c, 1);
+    expect(dropped.shape).toEqual([B, 3]);
+    expect(Array.from(dropped.dataSync()).every((v) => v === 0)).toBe(true);
+    const some = dropCondition(c, 0.3);
+    const rows = some.arraySync() as number[][];
+    const original = c.arraySync() as number[][];
+    // each row is either untouched or entirely zero, never partly
+    rows.forEach((r, i) => expect(r.every((v) => v === 0) || r.every((v, j) => v === original[i][j])).toBe(true));
+    const frac = rows.filter((r) => r.every((v) => v === 0)).length / B;
+    expect(Math.abs(frac - 0.3)).toBeLessThan(0.04); // 4 standard errors (√(0.3·0.7/2000) ≈ 0.01)
+    expect(() => dropCondition(c, -0.1)).toThrow(/pUncond/);
+    tf.dispose([c, kept, dropped, some]);
+  });
+
+  it("nullCondition: NULL_CLASS for class indices, the zero vector for condition vectors", () => {
+    const labels = tf.tensor1d([3, 0, 9], "int32");
+    const c = vectors(2);
+    const nullLabels = expectNoLeak(() => nullCondition(labels), 1);
+    const nullVectors = expectNoLeak(() => nullCondition(c), 1);
+    expect(nullLabels.dtype).toBe("int32");
+    expect(nullLabels.arraySync()).toEqual([NULL_CLASS, NULL_CLASS, NULL_CLASS]);
+    expect(nullVectors.dtype).toBe("float32");
+    expect(nullVectors.arraySync()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    tf.dispose([labels, c, nullLabels, nullVectors]);
+  });
+
+  it("guidedEpsTheta at w = 0, 1, 2 is ε(∅ = 0), ε(c) and ε(0) + 2(ε(c) − ε(0)) on a U-Net with condDim", () => {
+    seed(5);
+    const unet = tinyUNet();
+    const B = 2;
+    const xt = tf.randomNormal([B, 16]) as tf.Tensor2D;
+    const t = tf.tensor1d([0, 7], "int32");
+    const c = vectors(B);
+    const zero = tf.zeros([B, 3]) as tf.Tensor2D;
+    const epsC = unet.epsTheta(xt, t, c); // ε(x_t, c)
+    const eps0 = unet.epsTheta(xt, t, zero); // ε(x_t, ∅)
+    // the condition matters (otherwise the three cases below could not be told apart)
+    expect(tf.tidy(() => tf.max(tf.abs(epsC.sub(eps0))).dataSync()[0])).toBeGreaterThan(1e-2);
+    const g0 = expectNoLeak(() => guidedEpsTheta(unet.epsTheta, c, 0)(xt, t), 1);
+    const g1 = expectNoLeak(() => guidedEpsTheta(unet.epsTheta, c, 1)(xt, t), 1);
+    const g2 = expectNoLeak(() => guidedEpsTheta(unet.epsTheta, c, 2)(xt, t), 1);
+    expect(g2.shape).toEqual([B, 16]);
+    expectClose(g0, eps0, { rtol: 1e-5, atol: 1e-5 });
+    expectClose(g1, epsC, { rtol: 1e-5, atol: 1e-5 });
+    // by hand: ε(0) + 2(ε(c) − ε(0)) = 2ε(c) − ε(0)
+    const e0 = eps0.dataSync();
+    const ec = epsC.dataSync();
+    expectClose(
+      g2,
+      Array.from(ec, (v, i) => e0[i] + 2 * (v - e0[i])),
+      { rtol: 1e-4, atol: 1e-4 },
+    );
+    const xt3 = tf.zeros([3, 16]) as tf.Tensor2D;
+    const t3 = tf.zeros([3], "int32") as tf.Tensor1D;
+    expect(() => guidedEpsTheta(unet.epsTheta, c, 2)(xt3, t3)).toThrow(/xt \(one row per label\) must have shape \[2, \?\]/);
+    tf.dispose([xt, t, c, zero, epsC, eps0, g0, g1, g2, xt3, t3]);
+    unet.dispose();
+  });
+
+  it("conditionalLoss with vector labels is a finite scalar; pUncond = 1 is the loss given ∅ = 0", () => {
+    const unet = tinyUNet();
+    const schedule = linearSchedule(10);
+    const x0 = tf.tidy(() => tf.randomUniform([4, 16], -1, 1)) as tf.Tensor2D;
+    const c = vectors(4);
+    const zero = tf.zeros([4, 3]) as tf.Tensor2D;
+    seed(8);
+    const loss = expectNoLeak(() => conditionalLoss(unet.epsTheta, x0, c, schedule, { pUncond: 0.5 }), 1);
+    expect(loss.shape).toEqual([]);
+    expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+    expect(loss.dataSync()[0]).toBeGreaterThan(0);
+    // the same draws (the drop's uniforms, then t and ε) with the same seed
+    seed(9);
+    const allDropped = conditionalLoss(unet.epsTheta, x0, c, schedule, { pUncond: 1 });
+    seed(9);
+    const givenNull = conditionalLoss(unet.epsTheta, x0, zero, schedule, { pUncond: 0 });
+    seed(9);
+    const givenC = conditionalLoss(unet.epsTheta, x0, c, schedule, { pUncond: 0 });
+    expectClose(allDropped, givenNull, { rtol: 1e-5 });
+    expect(Math.abs(givenC.dataSync()[0] - givenNull.dataSync()[0])).toBeGreaterThan(1e-4);
+    const wrong = vectors(3);
+    expect(() => conditionalLoss(unet.epsTheta, x0, wrong, schedule)).toThrow(/labels \(condition vectors\) must have shape \[4, \?\]/);
+    tf.dispose([x0, c, zero, loss, allDropped, givenNull, givenC, wrong]);
+    unet.dispose();
   });
 });
