@@ -37,7 +37,7 @@ import { adam } from "./engine/optimizers";
 import { batches, fromSymmetric, loadMnist, type Mnist } from "./mnist";
 import { checkpointDir, lossSummary } from "./pretrained";
 import { makeRng, seed as seedGlobal } from "./random";
-import { createPrior, priorLoss, samplePrior, type Prior, type PriorOptions, type PriorSamplingOptions } from "./text-to-image";
+import { createPrior, natsToBits, priorLoss, samplePrior, type Prior, type PriorOptions, type PriorSamplingOptions } from "./text-to-image";
 import type { UNet } from "./unet";
 import { train } from "./train";
 import { codePerplexity, createVQVAE, restartDeadCodes, vqvaeLoss, type VQVAE, type VQVAEOptions } from "./vq";
@@ -381,3 +381,28 @@ export function drawFromDiffusion(
 
 /** The stored diffusion-route set (drawn by npm run train -- text-diffusion-digits): every spec × 8, English template 0, guidance w = 5 (of w = 1, 3, 5 on 170 seen prompts it matched the prompts best: class 52, 78, 83 %). */
 export const TEXT_DIFFUSION_SETS = [{ name: "prompts-w5-ddim50-seed0", perSpec: 8, w: 5, steps: 50, seed: 0, template: 0 }] as const;
+
+/**
+ * Bits per image token of the prior on many digits, in chunks (one forward pass over thousands of
+ * 54-token sequences would exhaust wasm's memory): the mean of priorLoss over every image token.
+ * @param captions int32 shape [M, Lc]
+ * @param codes int32 shape [M, Nt]
+ */
+export function bitsPerImageToken(prior: Prior, captions: tf.Tensor2D, codes: tf.Tensor2D, chunk = 200): number {
+  const M = captions.shape[0];
+  let total = 0;
+  for (let i = 0; i < M; i += chunk) {
+    const n = Math.min(chunk, M - i);
+    total +=
+      n *
+      tf.tidy(
+        () =>
+          priorLoss(
+            prior,
+            tf.slice(captions, [i, 0], [n, captions.shape[1]]) as tf.Tensor2D,
+            tf.slice(codes, [i, 0], [n, codes.shape[1]]) as tf.Tensor2D,
+          ).dataSync()[0],
+      );
+  }
+  return natsToBits(total / M);
+}

@@ -7,13 +7,14 @@
  * Each writes data/checkpoints/<model>/ (weights, meta.json with the metrics).
  */
 import * as tf from "@tensorflow/tfjs";
-import { ALL_SPECS, caption, CAPTION_LENGTH, encodeCaption, promptFidelity, THICKNESSES } from "../lib/captions";
+import { ALL_SPECS, caption, CAPTION_LENGTH, encodeCaption, isHeldOut, promptFidelity, THICKNESSES } from "../lib/captions";
 import { zeroShotClassify } from "../lib/contrastive";
 import { courseClassifier, loadCheckpoint, saveSampleSet } from "../lib/pretrained";
-import { natsToBits, priorLoss } from "../lib/text-to-image";
 import {
+  bitsPerImageToken,
   captionedMnist,
   drawFromDiffusion,
+  drawFromPrior,
   loadTokenizer,
   promptBatch,
   saveTextCheckpoint,
@@ -81,10 +82,32 @@ export async function trainText(name: string, steps: number | undefined, dir: st
       [test.specs.length, CAPTION_LENGTH],
       "int32",
     );
-    const nats = tf.tidy(() => priorLoss(trained.model, captions, codes).dataSync()[0]);
-    const meta = await saveTextCheckpoint(trained, dir, { testNatsPerImageToken: nats, testBitsPerImageToken: natsToBits(nats) });
+    await saveTextCheckpoint(trained, dir); // first the weights, so a failure below loses no training
+    const bits = bitsPerImageToken(trained.model, captions, codes);
+    // Samples for every spec (4 each, template 0), measured like notebook 08 does, seen and held out.
+    const batch = promptBatch(ALL_SPECS, 4, 0);
+    const images = drawFromPrior(trained.model, vq, batch.captions, { seed: 80 });
+    const predicted = classifier.predict(images);
+    const rowsWhere = (held: boolean) => batch.specs.flatMap((s, i) => (isHeldOut(s) === held ? [i] : []));
+    const got = predicted.dataSync();
+    const fidelity = (rows: number[]) => {
+      const some = tf.gather(images, rows) as tf.Tensor2D;
+      const f = promptFidelity(
+        some,
+        rows.map((i) => batch.specs[i]),
+        rows.map((i) => got[i]),
+        data.train.buckets,
+      );
+      some.dispose();
+      return f;
+    };
+    const meta = await saveTextCheckpoint(trained, dir, {
+      testBitsPerImageToken: bits,
+      seenPrompts: fidelity(rowsWhere(false)),
+      heldOutPrompts: fidelity(rowsWhere(true)),
+    });
     console.log(`saved ${dir}: ${meta.steps} steps in ${meta.seconds} s`, meta.metrics);
-    tf.dispose([codes, captions, test.images]);
+    tf.dispose([codes, captions, test.images, batch.captions, images, predicted]);
     trained.model.dispose();
     vq.dispose();
   } else if (name === "clip-digits") {
