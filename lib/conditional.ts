@@ -118,7 +118,7 @@ export interface ConditionalLossOptions {
  * L_simple of lib/diffusion's `diffusionLoss` with the class as an extra input and condition
  * dropout.
  * @param x0 clean data, shape [B, D]
- * @param labels int32 [B]
+ * @param labels int32 [B], or condition vectors [B, Dc] (dropped to 0)
  * @returns the loss, shape []
  */
 export function conditionalLoss<C extends Condition = tf.Tensor1D>(
