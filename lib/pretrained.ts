@@ -165,18 +165,19 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
   seedGlobal(recipe.seed);
   const mnist = loadMnist({ side: recipe.side });
   const byCaption = recipe.condition === "caption";
-  // With captions: only the digits whose combination is not held out, each batch row's index into them.
+  // With captions: only the digits whose combination is not held out.
   const captioned = byCaption ? captionDigits(mnist.train.images as tf.Tensor2D, mnist.train.labels.dataSync()) : undefined;
   const x = tf.tidy(() => {
     const all = toSymmetric(mnist.train.images as tf.Tensor2D); // [8000, D] in [−1, 1]
     return captioned ? (tf.gather(all, captioned.seen) as tf.Tensor2D) : all; // [N, D]
   });
-  const rowLabels = captioned ? tf.range(0, captioned.seen.length, 1, "int32") : mnist.train.labels; // [N]
-  const data = batches({ images: x, labels: rowLabels as tf.Tensor1D }, { batchSize: recipe.batchSize, seed: recipe.seed });
+  const labels = captioned ? (tf.gather(mnist.train.labels, captioned.seen) as tf.Tensor1D) : mnist.train.labels; // [N]
+  const data = batches({ images: x, labels }, { batchSize: recipe.batchSize, seed: recipe.seed });
   const templateRng = makeRng(recipe.seed);
-  const condition = (labels: tf.Tensor1D): tf.Tensor1D | tf.Tensor2D => {
-    if (!captioned) return labels;
-    const specs = Array.from(labels.dataSync(), (row) => captioned.specs[captioned.seen[row]]);
+  // The class, or the bag of words of a caption of each batch row (`indices` are rows of x, no read-back).
+  const condition = (classes: tf.Tensor1D, indices: Int32Array): tf.Tensor1D | tf.Tensor2D => {
+    if (!captioned) return classes;
+    const specs = Array.from(indices, (row) => captioned.specs[captioned.seen[row]]);
     return captionBag(captionBatch(specs, templateRng)); // [B, V]
   };
   const schedule = linearSchedule(recipe.T);
@@ -189,10 +190,10 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
     progress: options.progress ?? true,
     plot: options.progress ?? true,
     step: () => {
-      const { images, labels } = data.next();
+      const { images, labels: classes, indices } = data.next();
       const loss = optimizer.minimize(
         () =>
-          conditionalLoss<tf.Tensor1D | tf.Tensor2D>(unet.epsTheta, images as tf.Tensor2D, condition(labels), schedule, {
+          conditionalLoss<tf.Tensor1D | tf.Tensor2D>(unet.epsTheta, images as tf.Tensor2D, condition(classes, indices), schedule, {
             pUncond: recipe.pUncond,
           }),
         true,
@@ -207,7 +208,7 @@ export async function trainRecipe(name: string, options: TrainRecipeOptions = {}
   ema.dispose();
   optimizer.dispose();
   x.dispose();
-  if (captioned) rowLabels.dispose();
+  if (captioned) labels.dispose();
   mnist.dispose();
   return { name, recipe, unet, schedule, losses: fit.losses, seconds: fit.seconds, steps, dispose: () => unet.dispose() };
 }

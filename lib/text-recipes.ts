@@ -35,7 +35,7 @@ import { clipModelLoss, createCLIP, type CLIP, type CLIPOptions } from "./contra
 import { restoreVariables, saveTensors, writeFileAtomic } from "./engine/checkpoint";
 import { adam } from "./engine/optimizers";
 import { batches, fromSymmetric, loadMnist, type Mnist } from "./mnist";
-import { checkpointDir, lossSummary } from "./pretrained";
+import { checkpointDir, lossSummary, type CheckpointMeta } from "./pretrained";
 import { makeRng, seed as seedGlobal } from "./random";
 import { createPrior, natsToBits, priorLoss, samplePrior, type Prior, type PriorOptions, type PriorSamplingOptions } from "./text-to-image";
 import type { UNet } from "./unet";
@@ -134,6 +134,25 @@ function seenSplit(data: CaptionedMnist): { images: tf.Tensor2D; labels: tf.Tens
   }));
 }
 
+/**
+ * Seeded batches of the seen digits' rows (images, or their image codes) with one caption per row,
+ * its template drawn from the recipe's seed: the stream the prior and the judge train on.
+ * @returns next(): rows [B, …] and caption ids int32 [B, Lc] (new tensors: call inside lib/train's step)
+ */
+function captionedBatches(
+  data: CaptionedMnist,
+  split: { images: tf.Tensor2D; labels: tf.Tensor1D },
+  recipe: RecipeBase,
+): () => { rows: tf.Tensor2D; captions: tf.Tensor2D } {
+  const rng = makeRng(recipe.seed);
+  const stream = batches(split, { batchSize: recipe.batchSize, seed: recipe.seed });
+  return () => {
+    const { images, indices } = stream.next(); // indices are rows of the split: no read-back from the tensors
+    const specs = Array.from(indices, (i) => data.train.specs[data.train.seen[i]]);
+    return { rows: images as tf.Tensor2D, captions: captionBatch(specs, rng) };
+  };
+}
+
 /** Trains the VQ-VAE tokenizer (reconstruction + codebook + β·commitment, random restarts of dead codes). */
 export async function trainTokenizer(data: CaptionedMnist, options: TrainTextOptions = {}): Promise<Trained<VQVAE>> {
   const recipe = TEXT_RECIPES["vq-digits"];
@@ -207,10 +226,9 @@ export async function trainPrior(data: CaptionedMnist, vq: VQVAE, options: Train
   const recipe = TEXT_RECIPES["prior-digits"];
   const steps = options.steps ?? recipe.steps;
   seedGlobal(recipe.seed);
-  const rng = makeRng(recipe.seed);
   const split = seenSplit(data);
   const codes = tokenizeAll(vq, split.images); // [N, Nt]
-  const stream = batches({ images: codes, labels: split.labels }, { batchSize: recipe.batchSize, seed: recipe.seed });
+  const next = captionedBatches(data, { images: codes, labels: split.labels }, recipe);
   const prior = createPrior({ ...recipe.transformer, ...priorFor(vq) });
   const optimizer = adam(recipe.learningRate);
   const fit = await train({
@@ -220,10 +238,8 @@ export async function trainPrior(data: CaptionedMnist, vq: VQVAE, options: Train
     plot: options.progress ?? true,
     lossLabel: "nats per image token",
     step: () => {
-      const { images, labels } = stream.next();
-      const specs = Array.from(labels.dataSync(), (row) => data.train.specs[row]);
-      const captions = captionBatch(specs, rng); // [B, Lc]
-      return optimizer.minimize(() => priorLoss(prior, captions, images as tf.Tensor2D), true, prior.variables)!;
+      const { rows, captions } = next(); // image codes [B, Nt], caption ids [B, Lc]
+      return optimizer.minimize(() => priorLoss(prior, captions, rows), true, prior.variables)!;
     },
   });
   optimizer.dispose();
@@ -236,9 +252,8 @@ export async function trainJudge(data: CaptionedMnist, options: TrainTextOptions
   const recipe = TEXT_RECIPES["clip-digits"];
   const steps = options.steps ?? recipe.steps;
   seedGlobal(recipe.seed);
-  const rng = makeRng(recipe.seed);
   const split = seenSplit(data);
-  const stream = batches(split, { batchSize: recipe.batchSize, seed: recipe.seed });
+  const next = captionedBatches(data, split, recipe);
   const clip = createCLIP(recipe.clip);
   const optimizer = adam(recipe.learningRate);
   const fit = await train({
@@ -248,10 +263,8 @@ export async function trainJudge(data: CaptionedMnist, options: TrainTextOptions
     plot: options.progress ?? true,
     lossLabel: "symmetric contrastive loss (nats)",
     step: () => {
-      const { images, labels } = stream.next();
-      const specs = Array.from(labels.dataSync(), (row) => data.train.specs[row]);
-      const captions = captionBatch(specs, rng); // [B, Lc]
-      return optimizer.minimize(() => clipModelLoss(clip, images as tf.Tensor2D, captions), true, clip.variables)!;
+      const { rows, captions } = next(); // images [B, D], caption ids [B, Lc]
+      return optimizer.minimize(() => clipModelLoss(clip, rows, captions), true, clip.variables)!;
     },
   });
   optimizer.dispose();
@@ -263,17 +276,10 @@ function variableNames(variables: tf.Variable[]): Record<string, tf.Variable> {
   return Object.fromEntries(variables.map((v, i) => [`v${String(i).padStart(3, "0")}`, v]));
 }
 
-/** What meta.json beside a stage-8 checkpoint says. */
-export interface TextCheckpointMeta {
+/** What meta.json beside a stage-8 checkpoint says: lib/pretrained's fields, with a stage-8 recipe. */
+export interface TextCheckpointMeta extends Omit<CheckpointMeta, "name" | "recipe" | "metrics"> {
   name: TextRecipeName;
   recipe: RecipeBase;
-  steps: number;
-  seconds: number;
-  finalLoss: number;
-  lossCurve: number[];
-  backend: string;
-  madeBy: string;
-  date: string;
   metrics: Record<string, unknown>;
 }
 

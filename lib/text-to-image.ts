@@ -9,6 +9,7 @@
  *   priorInputs          (caption ids, image codes) → the model's input ids and next-token targets
  *   priorLoss            nats per image token (the caption's own tokens are not scored)
  *   sampleTokens         the prompt-then-sample loop over plain arrays: temperature, top-k
+ *   priorNextLogits      the prior as sampleTokens' next-token function (image codes only)
  *   samplePrior          sampleTokens on the prior: a caption in, N image codes out
  *   natsToBits           nats → bits
  *
@@ -136,19 +137,14 @@ export function sampleTokens(nextLogits: NextTokenLogits, prompts: number[][], s
 }
 
 /**
- * Draws images' tokens from the prior: {@link sampleTokens} with the caption as the prompt and,
- * as the next-token logits, the last position's logits of the K image codes only (a caption word
- * cannot be drawn inside the image).
- * @param captions int32 shape [P, Lc], one prompt per row (repeat a row to draw several images)
- * @returns image codes, int32 shape [P, N], values in [0, K)
+ * The prior as a next-token function for {@link sampleTokens}: rows hold the caption's ids, then
+ * image codes k (written as ids Vt + k inside the model); the result is the last position's logits
+ * of the K image codes only, so a caption word cannot be drawn inside the image.
  */
-export function samplePrior(prior: Prior, captions: tf.Tensor2D, options: PriorSamplingOptions = {}): tf.Tensor2D {
-  const { textVocab: Vt, textLength: Lc, codes: K, imageTokens: N } = prior.config;
-  assertShape(captions, [null, Lc], "captions", ["P", "Lc"]);
-  const P = captions.shape[0];
-  if (P === 0) return tf.zeros([0, N], "int32") as tf.Tensor2D;
-  // The sequence holds caption ids, then image codes k written as ids Vt + k.
-  const nextLogits: NextTokenLogits = (rows) => {
+export function priorNextLogits(prior: Prior): NextTokenLogits {
+  const { textVocab: Vt, textLength: Lc, codes: K } = prior.config;
+  return (rows) => {
+    const P = rows.length;
     const T = rows[0].length;
     const logits = tf.tidy(() => {
       const ids = tf.tensor2d(
@@ -163,7 +159,21 @@ export function samplePrior(prior: Prior, captions: tf.Tensor2D, options: PriorS
     logits.dispose();
     return values;
   };
-  const rows = sampleTokens(nextLogits, captions.arraySync() as number[][], N, options);
+}
+
+/**
+ * Draws images' tokens from the prior: {@link sampleTokens} with the caption as the prompt and,
+ * as the next-token logits, the last position's logits of the K image codes only (a caption word
+ * cannot be drawn inside the image).
+ * @param captions int32 shape [P, Lc], one prompt per row (repeat a row to draw several images)
+ * @returns image codes, int32 shape [P, N], values in [0, K)
+ */
+export function samplePrior(prior: Prior, captions: tf.Tensor2D, options: PriorSamplingOptions = {}): tf.Tensor2D {
+  const { textLength: Lc, imageTokens: N } = prior.config;
+  assertShape(captions, [null, Lc], "captions", ["P", "Lc"]);
+  const P = captions.shape[0];
+  if (P === 0) return tf.zeros([0, N], "int32") as tf.Tensor2D;
+  const rows = sampleTokens(priorNextLogits(prior), captions.arraySync() as number[][], N, options);
   return tf.tensor2d(
     rows.map((r) => r.slice(Lc)),
     [P, N],
