@@ -8,8 +8,11 @@ import type { TypecheckRequest, WorkerRequest } from "./protocol";
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === "--worker" && argv[1] !== undefined) {
+    // the key first, before anything of the learner's can load (lib/checker/seal.ts)
+    const { receiveKey } = await import("./seal");
+    const seal = await receiveKey();
     const { runWorker } = await import("./worker");
-    return runWorker(JSON.parse(argv[1]) as WorkerRequest);
+    return runWorker(JSON.parse(argv[1]) as WorkerRequest, seal);
   }
   if (argv[0] === "--typecheck" && argv[1] !== undefined) {
     const { runTypecheck } = await import("./typecheck");

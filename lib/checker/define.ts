@@ -301,3 +301,29 @@ export function expectArray(got: unknown, want: readonly number[], what: string,
     throw new CheckFailure(`${what}: expected ${fmt(want)}, got ${fmt(values)} (first difference at element ${bad})` + withHint(hint));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Several sub-cases in one check
+
+/**
+ * Runs every sub-case of a check, then throws the most useful failure: the first one whose message
+ * carries a hint ("Hint: …"), else the first failure. A sub-case without a hint (say, a batched
+ * input that fails on a wrong axis) then no longer hides a later one that names the cause (the
+ * one-query case whose values give the mistake away). Anything that is not a `CheckFailure` (the
+ * learner's exception, the check's own bug) is rethrown at once.
+ * @param cases the sub-cases, in the order a learner should read them; each throws a `CheckFailure`
+ */
+export async function runCases(cases: readonly (() => void | Promise<void>)[]): Promise<void> {
+  const failures: CheckFailure[] = [];
+  for (const c of cases) {
+    try {
+      await c();
+    } catch (e) {
+      // by name, as the worker tells them apart: a checks file may load its own copy of this module
+      if (e instanceof Error && e.name === "CheckFailure") failures.push(e as CheckFailure);
+      else throw e;
+    }
+  }
+  if (failures.length === 0) return;
+  throw failures.find((f) => /\bHint: /.test(f.message)) ?? failures[0];
+}

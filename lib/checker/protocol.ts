@@ -4,6 +4,7 @@
  * answers come back over IPC (`send`).
  */
 import type { CheckStatus } from "./report";
+import type { SealedMessage } from "./seal";
 
 /** What a worker is asked to do (passed as one JSON argument). */
 export interface WorkerRequest {
@@ -25,9 +26,17 @@ export interface TypecheckRequest {
   root: string;
 }
 
-/** Messages a child sends back over IPC. */
-export type WorkerMessage =
-  { type: "ready" } | { type: "result"; status: CheckStatus; message: string } | { type: "types"; diagnostics: string[]; total: number };
+/** A worker's verdict; it reaches the runner only sealed (lib/checker/seal.ts), as a `SealedMessage`'s payload. */
+export interface WorkerResult {
+  type: "result";
+  status: CheckStatus;
+  message: string;
+  /** What the learner's code printed (console.log, console.error, …) while it was checked, untrimmed. */
+  printed: string;
+}
+
+/** Messages a child sends back over IPC: a worker sends "ready", then its sealed `WorkerResult`. */
+export type WorkerMessage = { type: "ready" } | SealedMessage | { type: "types"; diagnostics: string[]; total: number };
 
 /** Sends `message` to the runner and waits until it is out. */
 export function send(message: WorkerMessage): Promise<void> {

@@ -17,6 +17,7 @@ export type CheckStatus =
   | "missing" // the file does not export the function
   | "load" // the file could not be loaded (syntax error, error at import)
   | "types" // TypeScript type errors (the "types" row)
+  | "forged" // the learner's code sent a result message of its own (ignored: lib/checker/seal.ts)
   | "error"; // the checker itself failed
 
 export interface CheckRow {
@@ -31,6 +32,8 @@ export interface CheckRow {
   message: string;
   /** Wall-clock seconds of the row's child process. */
   seconds: number;
+  /** What the learner's code printed while it was checked ("" when nothing); the report shows it trimmed. */
+  printed: string;
 }
 
 export interface CheckReport {
@@ -47,6 +50,28 @@ export interface CheckReport {
 }
 
 const MARK = { pass: "✓", fail: "✗" };
+
+/** Lines and characters of a row's printed output that the report shows. */
+const PRINTED_LINES = 12;
+const PRINTED_CHARS = 1500;
+
+/**
+ * What the learner's code printed, as the report shows it: at most 12 lines and 1,500 characters,
+ * then "… 40 more lines (N characters in all)"; "" when nothing was printed.
+ */
+export function trimPrinted(printed: string): string {
+  const text = printed.replace(/\s+$/, "");
+  if (text === "") return "";
+  const lines = text.split("\n");
+  let shown = lines.slice(0, PRINTED_LINES).join("\n");
+  if (shown.length > PRINTED_CHARS) shown = shown.slice(0, PRINTED_CHARS) + "…";
+  const hidden = lines.length - Math.min(lines.length, PRINTED_LINES);
+  const more =
+    shown.length < text.length
+      ? `\n… ${hidden > 0 ? `${hidden} more line${hidden === 1 ? "" : "s"}, ` : ""}${text.length} characters in all`
+      : "";
+  return shown + more;
+}
 
 /** Shows a message only once when several rows share it (e.g. one syntax error fails them all). */
 function dedupMessages(rows: readonly CheckRow[]): string[] {
@@ -89,9 +114,24 @@ export function formatReportText(report: CheckReport): string {
     const msg = messages[i].split("\n");
     lines.push(`${left}  ${msg[0]}`.trimEnd());
     for (const more of msg.slice(1)) lines.push(indent + more);
+    const printed = trimPrinted(report.rows[i].printed ?? "");
+    if (printed) {
+      lines.push(`${indent}your code printed:`);
+      for (const p of printed.split("\n")) lines.push(`${indent}│ ${p}`.trimEnd());
+    }
   });
   lines.push(summary(report));
   return lines.join("\n");
+}
+
+/** A row's printed output under its message, or "". */
+function printedHTML(r: CheckRow): string {
+  const printed = trimPrinted(r.printed ?? "");
+  if (!printed) return "";
+  return (
+    `<div style="margin-top:4px;color:#57606a">your code printed:</div>` +
+    `<pre style="margin:0;padding:2px 6px;border-left:3px solid #d0d7de;background:#f6f8fa;white-space:pre-wrap">${escapeHTML(printed)}</pre>`
+  );
 }
 
 /** The report as an HTML table; every learner-provided text is escaped. */
@@ -106,7 +146,7 @@ export function formatReportHTML(report: CheckReport): string {
       return (
         `<tr><td ${td}>${escapeHTML(r.id)}</td><td ${td}><code>${escapeHTML(r.name)}</code></td>` +
         `<td ${td}>${escapeHTML(r.title)}</td><td ${td}>${mark}</td>` +
-        `<td ${td}><span style="white-space:pre-wrap;font-family:monospace">${escapeHTML(messages[i])}</span></td></tr>`
+        `<td ${td}><span style="white-space:pre-wrap;font-family:monospace">${escapeHTML(messages[i])}</span>${printedHTML(r)}</td></tr>`
       );
     })
     .join("");

@@ -15,8 +15,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ExerciseCheck } from "./define";
 import { relPath, tsxArgs } from "./paths";
-import type { TypecheckRequest, WorkerMessage, WorkerRequest } from "./protocol";
+import type { TypecheckRequest, WorkerMessage, WorkerRequest, WorkerResult } from "./protocol";
 import type { CheckReport, CheckRow, CheckStatus } from "./report";
+import { newKey, unseal, type KeyMessage } from "./seal";
 
 export interface RunChecksOptions {
   /** The stage: "00", "0" or "00-orientation". Required. */
@@ -68,7 +69,10 @@ export function stageFiles(stage: string, dir: string, root: string): { stage: s
 }
 
 interface ChildOutcome {
-  message: WorkerMessage | null;
+  /** The worker's verdict (sealed with the key) or the type-checker's answer. */
+  message: WorkerResult | Extract<WorkerMessage, { type: "types" }> | null;
+  /** Result messages that did not carry the key's seal: sent by the learner's code, ignored. */
+  forged: number;
   timedOut: "startup" | "run" | null;
   exitCode: number | null;
   signal: string | null;
@@ -78,9 +82,11 @@ interface ChildOutcome {
 
 /**
  * Runs lib/checker/child.ts in a child with `args`. The run time limit starts when the child says
- * "ready"; a child that sends its result is given a moment to exit and is then killed.
+ * "ready"; a child that sends its result is given a moment to exit and is then killed. With a
+ * `key` (a worker), the key is the child's first message and only a result sealed with it counts
+ * (lib/checker/seal.ts); every other result-like message is counted as forged and ignored.
  */
-function runChild(root: string, args: string[], runSeconds: number): Promise<ChildOutcome> {
+function runChild(root: string, args: string[], runSeconds: number, key?: string): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const script = path.join(root, "lib", "checker", "child.ts");
@@ -89,7 +95,9 @@ function runChild(root: string, args: string[], runSeconds: number): Promise<Chi
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: process.env,
     });
-    let message: WorkerMessage | null = null;
+    let message: ChildOutcome["message"] = null;
+    let forged = 0;
+    let ready = false;
     let timedOut: ChildOutcome["timedOut"] = null;
     let stderr = "";
     const kill = () => {
@@ -99,26 +107,39 @@ function runChild(root: string, args: string[], runSeconds: number): Promise<Chi
       timedOut = "startup";
       kill();
     }, STARTUP_SECONDS * 1000);
-    child.stdout?.on("data", () => undefined); // the learner's console.log output is not shown
+    child.stdout?.on("data", () => undefined); // the worker captures the learner's output itself
+    if (key !== undefined) child.send({ type: "key", key } satisfies KeyMessage);
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
-    child.on("message", (m: WorkerMessage) => {
-      if (m.type === "ready") {
+    const answered = (m: NonNullable<ChildOutcome["message"]>) => {
+      if (message !== null) return;
+      message = m;
+      clearTimeout(timer);
+      timer = setTimeout(kill, 2000);
+    };
+    child.on("message", (m: WorkerMessage | { type?: unknown }) => {
+      if (m?.type === "ready") {
+        if (ready) return; // only the worker's own first "ready" starts the clock
+        ready = true;
         clearTimeout(timer);
         timer = setTimeout(() => {
           timedOut = "run";
           kill();
         }, runSeconds * 1000);
-      } else {
-        message = m;
-        clearTimeout(timer);
-        timer = setTimeout(kill, 2000);
+        return;
       }
+      if (key === undefined) {
+        if (m?.type === "types") answered(m as Extract<WorkerMessage, { type: "types" }>);
+        return;
+      }
+      const result = unseal(key, m) as WorkerResult | undefined;
+      if (result?.type === "result") answered(result);
+      else forged++;
     });
     const done = (exitCode: number | null, signal: string | null) => {
       clearTimeout(timer);
-      resolve({ message, timedOut, exitCode, signal, stderr, seconds: (Date.now() - t0) / 1000 });
+      resolve({ message, forged, timedOut, exitCode, signal, stderr, seconds: (Date.now() - t0) / 1000 });
     };
     child.on("error", (e) => {
       stderr += `\n${e.message}`;
@@ -189,7 +210,8 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
 
   const exerciseTask = (c: ExerciseCheck) => async (): Promise<CheckRow> => {
     const request: WorkerRequest = { checksFile, id: c.id, file, overlay, root };
-    const out = await runChild(root, ["--worker", JSON.stringify(request)], timeoutSeconds);
+    const out = await runChild(root, ["--worker", JSON.stringify(request)], timeoutSeconds, newKey());
+    const printed = out.message?.type === "result" ? out.message.printed : "";
     const row = (status: CheckStatus, message: string): CheckRow => ({
       id: c.id,
       name: c.name,
@@ -198,7 +220,17 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
       status,
       message,
       seconds: Math.round(out.seconds * 10) / 10,
+      printed,
     });
+    if (out.forged > 0) {
+      const verdict = out.message?.type === "result" ? out.message : undefined;
+      const real = verdict ? (verdict.status === "pass" ? "the check itself passed" : `the check itself said: ${verdict.message}`) : "";
+      return row(
+        "forged",
+        `ignored ${out.forged === 1 ? "a result message" : `${out.forged} result messages`} that did not come from the checker ` +
+          `(your code sent it, e.g. with process.send): only the checker reports a verdict${real ? `; ${real}` : ""}`,
+      );
+    }
     if (out.message?.type === "result") return row(out.message.status, out.message.message);
     if (out.timedOut === "run") return row("timeout", `took longer than ${timeoutSeconds} s (infinite loop?)`);
     if (out.timedOut === "startup") return row("error", `the checker did not start within ${STARTUP_SECONDS} s: ${lastError(out.stderr)}`);
@@ -221,6 +253,7 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
       status: passed ? "pass" : "types",
       message,
       seconds: Math.round(out.seconds * 10) / 10,
+      printed: "",
     });
     if (out.message?.type !== "types") return row(true, `(could not type-check: ${lastError(out.stderr) || "no answer"})`);
     const { diagnostics, total } = out.message;

@@ -7,9 +7,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { CheckFailure, expectArray, expectFinite, expectNumber, expectNumbers, expectTensor, formatValues } from "../../lib/checker/define";
+import {
+  CheckFailure,
+  expectArray,
+  expectFinite,
+  expectNumber,
+  expectNumbers,
+  expectTensor,
+  formatValues,
+  runCases,
+} from "../../lib/checker/define";
 import { checkExercises } from "../../lib/checker/notebook";
-import { formatReportHTML, type CheckReport, type CheckStatus } from "../../lib/checker/report";
+import { formatReportHTML, formatReportText, trimPrinted, type CheckReport, type CheckStatus } from "../../lib/checker/report";
+import { leakAdvice } from "../../lib/checker/worker";
 import type { RunChecksOptions } from "../../lib/checker/run";
 import { HOOK_TIMEOUT_MS, ROOT, exerciseRows, fixture, row, runAll } from "./stage";
 
@@ -23,6 +33,12 @@ function materialize(from: string, dir: string, name: string): string {
   fs.copyFileSync(path.join(ROOT, fixture("00", from)), to);
   return to;
 }
+
+/** Stage 00's exercise ids, from its checks file ("00.1", "00.2", …). */
+const IDS_00 = Array.from(
+  fs.readFileSync(path.join(ROOT, "checks", "00-orientation.ts"), "utf8").matchAll(/\bid: "(00\.\d+)"/g),
+  (m) => m[1],
+);
 
 const hashLearnerFiles = () =>
   ["exercises/00-orientation.ts", "solutions/00-orientation.ts"].map((f) =>
@@ -161,7 +177,7 @@ describe("the CLI (scripts/check.ts)", () => {
     expect(stdout).toMatch(/^Stage 00: exercises\/00-orientation\.ts\n/);
     expect(stdout).toMatch(/00\.1 +standardize +.*✗ +still the TODO stub \(TODO 00\.1: /);
     expect(stdout).toMatch(/00\.2 +linear +.*✗ +still the TODO stub \(TODO 00\.2: /);
-    expect(stdout).toMatch(/\nPassed 0 of 2 exercises\.\n$/);
+    expect(stdout).toMatch(new RegExp(`\\nPassed 0 of ${IDS_00.length} exercises\\.\\n$`));
   });
 
   it("prints JSON with --json and exits 1 when an overlay's function is wrong", () => {
@@ -169,10 +185,7 @@ describe("the CLI (scripts/check.ts)", () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as CheckReport;
     expect(report.overlay).toBe("tests/fixtures/exercises/00/no-bias.ts");
-    expect(report.rows.map((r) => [r.id, r.status])).toEqual([
-      ["00.1", "pass"],
-      ["00.2", "wrong"],
-    ]);
+    expect(report.rows.map((r) => [r.id, r.status])).toEqual(IDS_00.map((id) => [id, id === "00.2" ? "wrong" : "pass"]));
   });
 
   it("exits 2 with a clear message on a usage error", () => {
@@ -191,8 +204,8 @@ describe("checkExercises (the notebook entry point)", () => {
     try {
       const report = await checkExercises("00", { dir: "solutions", typecheck: false, root: ROOT });
       expect(report.passed).toBe(true);
-      expect(report.rows.map((r) => r.id)).toEqual(["00.1", "00.2"]);
-      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/Passed all 2 exercises\./);
+      expect(report.rows.map((r) => r.id)).toEqual(IDS_00);
+      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(new RegExp(`Passed all ${IDS_00.length} exercises\\.`));
     } finally {
       log.mockRestore();
     }
@@ -208,11 +221,142 @@ describe("checkExercises (the notebook entry point)", () => {
       file: "exercises/00-orientation.ts",
       passed: false,
       rows: [
-        { id: "00.1", name: "f", title: "t", passed: false, status: "threw", message: "threw: <img src=x onerror=alert(1)>", seconds: 1 },
+        {
+          id: "00.1",
+          name: "f",
+          title: "t",
+          passed: false,
+          status: "threw",
+          message: "threw: <img src=x onerror=alert(1)>",
+          seconds: 1,
+          printed: "<b>printed</b>",
+        },
       ],
     });
     expect(html).toContain("threw: &lt;img src=x onerror=alert(1)&gt;");
+    expect(html).toContain("your code printed:");
+    expect(html).toContain("&lt;b&gt;printed&lt;/b&gt;");
     expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>printed");
+  });
+});
+
+describe("a verdict the learner's code cannot write (lib/checker/seal.ts)", () => {
+  let forged: CheckReport;
+  let forgedRight: CheckReport;
+  let fakeFailure: CheckReport;
+  beforeAll(async () => {
+    [forged, forgedRight, fakeFailure] = await runAll(
+      ["checker-forges-pass.ts", "checker-forges-right.ts", "checker-fake-failure.ts"].map((f) => ({
+        stage: "00",
+        dir: "solutions",
+        overlay: fixture("00", f),
+        typecheck: false,
+        only: ["00.1"],
+      })),
+    );
+  }, HOOK_TIMEOUT_MS);
+
+  it("ignores result messages the exercise sends itself (plain or with a made-up seal), reports them, and fails", () => {
+    const r = row(forged, "00.1");
+    expect(r.status).toBe("forged");
+    expect(r.passed).toBe(false);
+    expect(r.message).toMatch(
+      /^ignored 2 result messages that did not come from the checker \(your code sent it, e\.g\. with process\.send\)/,
+    );
+    expect(r.message).toMatch(/the check itself said: standardize\(\[2, 4, 4, 4, 5, 5, 7, 9\]\): expected \[-1\.5, /);
+    expect(forged.passed).toBe(false);
+    expect(formatReportText(forged)).toMatch(/\nPassed 0 of 1 exercise\.$/);
+  });
+
+  it("fails a right answer that forges a pass too, saying the check itself passed", () => {
+    const r = row(forgedRight, "00.1");
+    expect(r.status).toBe("forged");
+    expect(r.message).toMatch(/^ignored (a result message|\d+ result messages) .*; the check itself passed$/);
+    expect(forgedRight.passed).toBe(false);
+  });
+
+  it("takes no pass from an error dressed as the check's CheckFailure", () => {
+    const r = row(fakeFailure, "00.1");
+    expect(r.status).toBe("error");
+    expect(r.message).toMatch(/a CheckFailure with the status "pass" \(not a failure\)/);
+  });
+});
+
+describe("the learner's printed output in the report", () => {
+  let printed: CheckReport;
+  beforeAll(async () => {
+    [printed] = await runAll([{ stage: "00", dir: "solutions", overlay: fixture("00", "checker-prints.ts"), typecheck: false }]);
+  }, HOOK_TIMEOUT_MS);
+
+  it("is kept per exercise, stdout and stderr, from loading to the last call", () => {
+    const r = row(printed, "00.1");
+    expect(r.passed).toBe(true);
+    expect(r.printed).toMatch(/^loading line 1\n/);
+    expect(r.printed).toContain("loading line 30\n");
+    expect(r.printed).toContain("x.shape = [ 8 ]\n");
+    expect(r.printed).toContain("a warning from standardize\n");
+    expect(row(printed, "00.2").printed).toMatch(/^loading line 1\n/); // its own process loads the module too
+    expect(row(printed, "00.2").printed).not.toContain("x.shape");
+  });
+
+  it("is shown trimmed under the row, in the text and the HTML table", () => {
+    const text = formatReportText(printed);
+    expect(text).toMatch(/your code printed:\n +│ loading line 1\n/);
+    expect(text).toContain("│ loading line 12\n");
+    expect(text).not.toContain("│ loading line 13");
+    expect(text).toMatch(/│ … \d+ more lines, \d+ characters in all/);
+    expect(formatReportHTML(printed)).toContain("loading line 12");
+  });
+
+  it("trimPrinted keeps 12 lines and 1,500 characters", () => {
+    expect(trimPrinted("")).toBe("");
+    expect(trimPrinted("a\nb\n\n")).toBe("a\nb");
+    const many = Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n");
+    expect(trimPrinted(many)).toBe(`${many.split("\n").slice(0, 12).join("\n")}\n… 8 more lines, ${many.length} characters in all`);
+    expect(trimPrinted("x".repeat(2000))).toBe(`${"x".repeat(1500)}…\n… 2000 characters in all`);
+  });
+});
+
+describe("hints that name the cause", () => {
+  const message = async (cases: (() => void)[]) => {
+    try {
+      await runCases(cases);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "passed";
+  };
+  const fail = (m: string) => () => {
+    throw new CheckFailure(m);
+  };
+
+  it("runCases reports the first failure with a hint, else the first failure", async () => {
+    expect(await message([() => undefined])).toBe("passed");
+    expect(await message([fail("batched: expected 1, got 2"), fail("one query: expected 3, got 4. Hint: the scale")])).toBe(
+      "one query: expected 3, got 4. Hint: the scale",
+    );
+    expect(await message([fail("a"), fail("b")])).toBe("a");
+    await expect(
+      runCases([
+        () => {
+          throw new TypeError("the check's bug");
+        },
+      ]),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it("leak advice: dispose what a given function returned; no tf.tidy around async code; else tf.tidy", () => {
+    expect(leakAdvice(3, 1, { fromCallbacks: [0], async: false })).toBe(
+      "your function left 3 tensors allocated: the tensors returned by the function you were given (argument 1) were never disposed. " +
+        "Call .dispose() on each once you have used it, or make the call inside tf.tidy",
+    );
+    expect(leakAdvice(1, 2, { fromCallbacks: [], async: true })).toMatch(
+      /^your function left 1 tensor allocated \(over 2 calls\): tf\.tidy cannot wrap async code/,
+    );
+    expect(leakAdvice(2, 1, { fromCallbacks: [], async: false })).toBe(
+      "your function left 2 tensors allocated: wrap intermediate work in tf.tidy",
+    );
   });
 });
 

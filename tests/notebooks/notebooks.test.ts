@@ -1,6 +1,7 @@
 /**
  * The integration test: every notebook runs top to bottom through Jupyter with the course
- * kernel, with no error output, within 1.5× its time budget (notebooks/budgets.json); then a
+ * kernel, with no error output, within 1.5× its time budget (notebooks/budgets.json), and the numbers
+ * its prose quotes are the numbers its outputs print (tests/notebooks/claims/NN.ts); then a
  * headless Chromium opens notebook 00's HTML export and checks that a Plotly chart drew, and
  * opens copies of the exports of notebooks 00 and 06 outside the repository, as on another
  * computer, and checks that their equations are typeset.
@@ -12,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, expectPlotRendered } from "../helpers/browser";
+import { checkClaims, loadClaims } from "./claims";
 import { BUILD, EXPORT_ASSETS, ROOT, budgets, executeNotebook, notebookNames, registerTestKernel, type Executed } from "../helpers/jupyter";
 
 const table = budgets();
@@ -46,6 +48,15 @@ describe("notebooks", () => {
       console.log(`${name}: ${run.seconds.toFixed(1)} s (budget ${budget} s)`);
       expect(run.problems, `${name} has error output`).toEqual([]);
       expect(run.seconds, `${name} took ${run.seconds.toFixed(1)} s; budget ${budget} s (+50%)`).toBeLessThanOrEqual(budget * 1.5);
+    });
+
+    it(`${name}: the numbers its prose quotes are the numbers it prints`, async () => {
+      const run = executed.get(name);
+      expect(run, `${name} did not execute`).toBeDefined();
+      const prose = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", `${name}.ipynb`), "utf8"));
+      const claims = await loadClaims(name);
+      expect(claims.length, `tests/notebooks/claims/${name.slice(0, 2)}.ts has no claims`).toBeGreaterThan(0);
+      expect(checkClaims(prose, run!.notebook, claims)).toEqual([]);
     });
   }
 
