@@ -5,7 +5,7 @@
  * own function. Nothing here calls the solution or lib/vq, lib/contrastive, lib/text-to-image.
  */
 import * as tf from "@tensorflow/tfjs";
-import { CheckFailure, allClose, close, defineCheck, describeValue, expectFinite, expectTensor } from "../lib/checker/define";
+import { CheckFailure, allClose, close, defineCheck, describeValue, expectFinite, expectTensor, runCases } from "../lib/checker/define";
 
 /** What quantize returns (lib/vq.ts `Quantized`), written out so the checks stand alone. */
 type Quantized = { zq: tf.Tensor2D; indices: tf.Tensor1D; codebookLoss: tf.Scalar; commitmentLoss: tf.Scalar };
@@ -13,9 +13,20 @@ type Quantized = { zq: tf.Tensor2D; indices: tf.Tensor1D; codebookLoss: tf.Scala
 type SamplingOptions = { temperature?: number; topK?: number; rng?: () => number };
 type NextTokenLogits = (rows: number[][]) => Float32Array;
 type SampleTokens = (nextLogits: NextTokenLogits, prompts: number[][], steps: number, options?: SamplingOptions) => number[][];
+type TokenModel = (ids: tf.Tensor2D) => tf.Tensor3D;
+type ImageTokenLoss = (model: TokenModel, captions: tf.Tensor2D, codes: tf.Tensor2D, textVocab: number) => tf.Scalar;
 
 /** How near a result must be to a known mistake's for its hint. */
 const MATCH = { rtol: 1e-4, atol: 1e-6 };
+
+/**
+ * 08.2's PyTorch numbers, copied from tests/reference/exercise_08.json's `clip` (written by
+ * tests/reference/exercise_08_reference.py; tests/exercises/08-text-to-image.test.ts checks the copy).
+ */
+export const CLIP_REFERENCE = { nonSquare: 1.0675080065217024, nonSquareColumns: 1.1722148953524554, bColumns: 0.15758845064425353 };
+
+/** The hint for embeddings scaled to length 1 along the wrong axis. */
+const COLUMNS_HINT = 'that scaled each column to length 1; scale each row (one embedding per row): tf.norm(x, "euclidean", 1, true)';
 
 /** [[0, 1], [2, 3]] */
 const rowsText = (rows: readonly (readonly number[])[]) => `[${rows.map((r) => `[${r.join(", ")}]`).join(", ")}]`;
@@ -75,6 +86,130 @@ const constantLogits =
   (...rows: number[][]): NextTokenLogits =>
   () =>
     Float32Array.from(rows.flat());
+
+// ---------------------------------------------------------------------------------------------
+// 08.4: a bigram stand-in for the prior and its loss, written out in float64
+
+/** The stand-in's logit table W[a][v] = sin(1.3a + 0.8v + 0.4): logits at a position depend on the id read there. */
+const bigramLogit = (a: number, v: number) => Math.sin(1.3 * a + 0.8 * v + 0.4);
+
+/** One way of scoring the stream: the right one ({}) or a typical mistake. */
+export interface StreamVariant {
+  /** The caption's next words scored too (positions 0 … Lc − 2), the mean over all scored tokens. */
+  captions?: boolean;
+  /** The image tokens' loss summed and divided by every position B·L, not by B·N. */
+  perPosition?: boolean;
+  /** Summed over everything; or over the N tokens of an image, then the mean over B. */
+  sum?: boolean;
+  perImage?: boolean;
+  /** Each position scored against the token it reads (positions Lc … L − 1 against image_1 … image_{N−1}). */
+  noShift?: boolean;
+  /** Targets z_n instead of Vt + z_n. */
+  noOffset?: boolean;
+  /** log-softmax over the positions instead of the vocabulary. */
+  wrongAxis?: boolean;
+}
+
+/** The stream's ids, [B][Lc + N − 1], from captions and codes (image code k is id Vt + k). */
+const streamIds = (captions: number[][], codes: number[][], Vt: number) =>
+  captions.map((c, b) => [...c, ...codes[b].slice(0, -1).map((z) => z + Vt)]);
+
+/** The loss by the variant's recipe, and (right recipe only) its gradient with respect to W [V][V]. */
+export function streamLoss(
+  captions: number[][],
+  codes: number[][],
+  Vt: number,
+  K: number,
+  v: StreamVariant,
+): { loss: number; grad: number[][] } {
+  const V = Vt + K;
+  const ids = streamIds(captions, codes, Vt);
+  const B = ids.length;
+  const L = ids[0].length;
+  const Lc = captions[0].length;
+  const N = codes[0].length;
+  const logp = (b: number, i: number, target: number): number => {
+    if (v.wrongAxis) {
+      const col = ids[b].map((a) => bigramLogit(a, target));
+      const m = Math.max(...col);
+      return bigramLogit(ids[b][i], target) - m - Math.log(col.reduce((s, x) => s + Math.exp(x - m), 0));
+    }
+    const row = Array.from({ length: V }, (_, u) => bigramLogit(ids[b][i], u));
+    const m = Math.max(...row);
+    return row[target] - m - Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0));
+  };
+  const grad = Array.from({ length: V }, () => new Array(V).fill(0));
+  let total = 0;
+  let count = 0;
+  for (let b = 0; b < B; b++) {
+    if (v.captions) for (let i = 0; i < Lc - 1; i++, count++) total -= logp(b, i, captions[b][i + 1]);
+    for (let n = 1; n <= (v.noShift ? N - 1 : N); n++, count++) {
+      const i = v.noShift ? Lc - 1 + n : Lc - 2 + n;
+      const target = codes[b][n - 1] + (v.noOffset ? 0 : Vt);
+      total -= logp(b, i, target);
+      // ∂(−log softmax(W[a])[y])/∂W[a][u] = p_u − [u = y], for the right recipe's gradient
+      const a = ids[b][i];
+      const row = Array.from({ length: V }, (_, u) => Math.exp(bigramLogit(a, u)));
+      const z = row.reduce((s, x) => s + x, 0);
+      for (let u = 0; u < V; u++) grad[a][u] += (row[u] / z - (u === target ? 1 : 0)) / (B * N);
+    }
+  }
+  const loss = v.sum ? total : v.perImage ? total / B : v.perPosition ? total / (B * L) : total / count;
+  return { loss, grad };
+}
+
+/**
+ * 08.4's cases, Vt = 3 caption words (0 is the caption's PAD, still an input), K = 3 codes, V = 6:
+ * (a) B = 2, Lc = 2, N = 3: ids [[1, 2, 3 + 0, 3 + 2], [2, 0, 3 + 2, 3 + 2]], positions 1, 2, 3 score
+ * image_1..3; (b) Lc = 1, N = 2 (the caption's only word predicts image_1); (c) N = 1: the model
+ * reads the caption alone and its last position predicts the single image token. Their losses and
+ * gradients are also computed with PyTorch by tests/reference/exercise_08_reference.py
+ * (tests/exercises/08-text-to-image.test.ts compares `streamLoss` with it).
+ */
+export const STREAM_CASES = [
+  {
+    captions: [
+      [1, 2],
+      [2, 0],
+    ],
+    codes: [
+      [0, 2, 1],
+      [2, 2, 0],
+    ],
+    textVocab: 3,
+    K: 3,
+  },
+  { captions: [[2]], codes: [[1, 0]], textVocab: 3, K: 3 },
+  {
+    captions: [
+      [1, 1, 2],
+      [0, 2, 1],
+    ],
+    codes: [[2], [0]],
+    textVocab: 3,
+    K: 3,
+  },
+];
+
+/** The typical mistakes of 08.4 and what each is told. */
+const STREAM_MISTAKES: [StreamVariant, string][] = [
+  [
+    { captions: true },
+    "the caption's words are scored too: only the N image tokens count (positions Lc − 1 … L − 1), the caption is the prompt",
+  ],
+  [{ perPosition: true }, "that divides by every position B·(Lc + N − 1); the loss is the mean over the B·N image tokens"],
+  [{ sum: true }, "that is the sum; take the mean over the B·N image tokens (nats per image token)"],
+  [{ perImage: true }, "that is the sum over an image's N tokens (nats per image); divide by N too, nats per image token"],
+  [
+    { noShift: true },
+    "each position was scored against the token it reads: position i predicts the token at i + 1, so position Lc − 1 (the last caption word) predicts image_1",
+  ],
+  [
+    { noOffset: true },
+    "the targets are the codes z themselves: in the joint vocabulary image code k is id Vt + k, for the targets as for the inputs",
+  ],
+  [{ wrongAxis: true }, "the softmax ran over the positions: take it over the vocabulary, the last axis of the logits [B, L, V]"],
+];
 
 export const checks = [
   defineCheck({
@@ -284,6 +419,7 @@ export const checks = [
           return "that averages −log softmax over every entry of a row; the target of row i is entry i only";
         if (close(got, 0.7069061340946294, MATCH) || close(got, 0.29309386590537057, MATCH))
           return "that is built from the diagonal probabilities themselves; the cross-entropy is the mean of −log p_ii";
+        if (close(got, CLIP_REFERENCE.bColumns, MATCH)) return COLUMNS_HINT;
         return undefined;
       };
       const callB = (s: string) => `clipLoss(imageEmb = [[3, 0], [0, 2]], textEmb = [[1, 1], [0, 5]], logScale = ${s})`;
@@ -311,6 +447,27 @@ export const checks = [
             : undefined,
       });
       tf.dispose([eye, img, txt, logScale, g]);
+
+      // (d) More pairs than dimensions, N = 3, D = 2 (so an axis or a size mixed up shows), logScale = 0.5:
+      // PyTorch's value (CLIP_REFERENCE); the columns scaled to length 1 instead of the rows give nonSquareColumns.
+      const imgD = tf.tensor2d([
+        [3, 0],
+        [1, 1],
+        [0, 2],
+      ]);
+      const txtD = tf.tensor2d([
+        [1, 2],
+        [2, 0],
+        [-1, 1],
+      ]);
+      try {
+        expectTensor(clipLoss(imgD, txtD, 0.5), CLIP_REFERENCE.nonSquare, {
+          call: "clipLoss(imageEmb = [[3, 0], [1, 1], [0, 2]], textEmb = [[1, 2], [2, 0], [−1, 1]], logScale = 0.5) (N = 3 pairs, D = 2)",
+          hint: ([got]) => (close(got, CLIP_REFERENCE.nonSquareColumns, MATCH) ? COLUMNS_HINT : undefined),
+        });
+      } finally {
+        tf.dispose([imgD, txtD]);
+      }
     },
   }),
   defineCheck({
@@ -494,6 +651,107 @@ export const checks = [
       } finally {
         Math.random = random;
       }
+    },
+  }),
+  defineCheck({
+    id: "08.4",
+    name: "imageTokenLoss",
+    title: "build it: the prior's loss on the [caption ; image tokens] stream, image tokens only",
+    async run(imageTokenLoss: ImageTokenLoss) {
+      // The stand-in model is a bigram table: logits[b, i] = W[ids[b, i]] with W[a][v] = sin(1.3a + 0.8v + 0.4)
+      // (one-hot rows times W, so the table gets a gradient). It checks the ids it is given: int32,
+      // length Lc + N − 1, caption ids below Vt and image ids Vt + k. The loss and its gradient with
+      // respect to W are worked out in float64 above (streamLoss: log-softmax of the table's rows).
+      const run = (captions: number[][], codes: number[][], Vt: number, K: number) => {
+        const V = Vt + K;
+        const Lc = captions[0].length;
+        const N = codes[0].length;
+        const L = Lc + N - 1;
+        const call = `imageTokenLoss(bigram model, captions = ${rowsText(captions)}, codes = ${rowsText(codes)}, textVocab = ${Vt}) (K = ${K})`;
+        const table = tf.tensor2d(Array.from({ length: V }, (_, a) => Array.from({ length: V }, (_, u) => bigramLogit(a, u)))); // [V, V]
+        const model =
+          (W: tf.Tensor2D): TokenModel =>
+          (ids) => {
+            if (!ids || ids.dtype !== "int32" || ids.shape?.length !== 2) {
+              throw new CheckFailure(
+                `${call}: the model was given ${ids ? `a ${ids.dtype} tensor of shape [${ids.shape}]` : describeValue(ids)}; it takes int32 ids [B, L]`,
+              );
+            }
+            if (ids.shape[0] !== captions.length || ids.shape[1] !== L) {
+              const why =
+                ids.shape[1] === Lc + N
+                  ? ": the last image token is never an input (nothing comes after it to predict)"
+                  : ids.shape[1] === N
+                    ? ": the caption comes first, it is the prompt"
+                    : "";
+              throw new CheckFailure(
+                `${call}: the model was given ids of shape [${ids.shape.join(", ")}], expected [B, Lc + N − 1] = [${captions.length}, ${L}]` +
+                  (why ? `. Hint${why.replace(/^:/, ":")}` : ""),
+              );
+            }
+            const got = ids.arraySync() as number[][];
+            const want = streamIds(captions, codes, Vt);
+            if (rowsText(got) !== rowsText(want)) {
+              const raw = captions.map((c, b) => [...c, ...codes[b].slice(0, -1)]);
+              throw new CheckFailure(
+                `${call}: the model was given ids ${rowsText(got)}, expected ${rowsText(want)}` +
+                  (rowsText(got) === rowsText(raw)
+                    ? ". Hint: image code k is id Vt + k of the joint vocabulary (add textVocab to the codes), or it reads as a caption word"
+                    : ""),
+              );
+            }
+            return tf.tidy(() => tf.matMul(tf.oneHot(ids.reshape([-1]), V).toFloat(), W).reshape([captions.length, L, V]) as tf.Tensor3D);
+          };
+        const c = tf.tensor2d(captions, undefined, "int32");
+        const z = tf.tensor2d(codes, undefined, "int32");
+        try {
+          const want = streamLoss(captions, codes, Vt, K, {});
+          const loss = imageTokenLoss(model(table), c, z, Vt);
+          expectTensor(loss, want.loss, {
+            call,
+            hint: ([got]) => {
+              const causes = STREAM_MISTAKES.filter(([v]) => {
+                const wrong = streamLoss(captions, codes, Vt, K, v).loss;
+                return close(got, wrong, MATCH) && !close(want.loss, wrong, MATCH);
+              }).map(([, why]) => why);
+              return causes.length === 0
+                ? undefined
+                : causes.length === 1
+                  ? causes[0]
+                  : `one of ${causes.length} causes: ${causes.join("; or ")}`;
+            },
+          });
+          (loss as tf.Tensor).dispose();
+          // The gradient an optimiser would follow: with respect to the table W
+          let g: tf.Tensor;
+          try {
+            g = tf.grad((W: tf.Tensor) => tf.add(imageTokenLoss(model(W as tf.Tensor2D), c, z, Vt), tf.mul(0, tf.sum(W))))(table);
+          } catch (e) {
+            if (!(e instanceof Error) || e.name === "CheckFailure") throw e;
+            throw new CheckFailure(`the gradient of ${call} failed: ${e.message}`);
+          }
+          try {
+            expectTensor(g, want.grad, {
+              call: `the gradient of ${call} with respect to the model's weights`,
+              hint: (got) =>
+                got.every((x) => Math.abs(x) < 1e-9)
+                  ? "no gradient reaches the model: build the loss from the model's logits with tf ops (no dataSync, no new tf.scalar), so it can be trained"
+                  : undefined,
+            });
+          } finally {
+            g.dispose();
+          }
+        } finally {
+          tf.dispose([table, c, z]);
+        }
+      };
+      await runCases(
+        STREAM_CASES.map(
+          ({ captions, codes, textVocab, K }) =>
+            () =>
+              run(captions, codes, textVocab, K),
+        ),
+      );
     },
   }),
 ];

@@ -1,5 +1,5 @@
 /**
- * Stage 00 exercises: a first taste of tensors (notebooks/00-orientation.ipynb, "A first exercise").
+ * Stage 00 exercises: a first taste of tensors and of training (notebooks/00-orientation.ipynb, "Your first exercise").
  * Replace each `throw new Error("TODO ...")` with your code, then run `npm run check -- 00`
  * (or `await checkExercises("00")` in the notebook).
  *
@@ -43,4 +43,37 @@ export function standardize(x: tf.Tensor1D): tf.Tensor1D {
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   throw new Error("TODO 00.2: return x·w + b (tf.matMul, then add the bias)");
+}
+
+/**
+ * 00.3 Build it: fits the linear layer of 00.2 to data by plain gradient descent, the training loop of
+ * the notebook's section 5 without `train`'s progress line and plot. Start from w = 0 and b = 0, then
+ * `steps` times: compute the mean squared error of x·w + b against y (the mean over all B·K
+ * entries), record it, and take one step of `tf.train.sgd(lr)` against its gradient.
+ *
+ *   loss(w, b) = (1/(B·K)) Σ_{i,k} (x·w + b − y)[i, k]²
+ *   w ← w − lr · ∂loss/∂w,   b ← b − lr · ∂loss/∂b
+ *
+ * `losses[s]` is the loss at the start of step s (what `minimize(f, true)` returns), so `losses[0]`
+ * is the loss of w = 0, b = 0: the mean of y².
+ *
+ * Hint: `tf.tidy(() => tf.variable(tf.zeros([D, K])))` and the same for b, shape [K] (tidy frees the zeros
+ * and keeps the variable); `const opt = tf.train.sgd(lr)`;
+ * in the loop, `const loss = opt.minimize(() => tf.losses.meanSquaredError(y, linear(x, w, b)) as tf.Scalar, true)!`,
+ * push `loss.dataSync()[0]` and dispose `loss`; at the end `opt.dispose()` (the optimiser holds a tensor)
+ * and return the two variables (the caller disposes them).
+ *
+ * @param x inputs, shape [B, D]
+ * @param y targets, shape [B, K]
+ * @param options steps (an integer ≥ 1) and lr, the learning rate
+ * @returns w shape [D, K], b shape [K], and the loss of every step, shape [steps]
+ */
+export function fitLinear(
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  options: { steps: number; lr: number },
+): { w: tf.Tensor2D; b: tf.Tensor1D; losses: number[] } {
+  throw new Error(
+    "TODO 00.3: from w = 0, b = 0, take `steps` steps of tf.train.sgd(lr) on the mean squared error of x·w + b, recording each loss",
+  );
 }

@@ -10,8 +10,9 @@
  *
  * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
  * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
+ * 01.7 adds q past shocks, + Σ_{j=1..q} theta_j e_{t−j}: the ARMA(p, q) of the notebook's section 10.
  *
- * Shapes: T series length, p AR order, n values drawn.
+ * Shapes: T series length, p AR order, q MA order, n values drawn.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertInt } from "../lib/assert";
@@ -143,4 +144,41 @@ export function forecastNext(model: ARParams, history: number[]): number {
  */
 export function sampleAR(model: ARParams & { sigma2: number }, start: number[], z: number[]): number[] {
   throw new Error("TODO 01.6: draw x_t = intercept + Σ phi_i x_{t−i} + sqrt(sigma2) · z_t, one value per z");
+}
+
+/** An ARMA(p, q)'s parameters: the AR part of {@link ARParams}, the MA weights and the shock variance. */
+export interface ARMAParams extends ARParams {
+  /** theta_1..theta_q; theta[0] multiplies e_{t−1}, the previous shock; shape [q]. */
+  theta: number[];
+  /** The variance of the shocks e_t. */
+  sigma2: number;
+}
+
+/**
+ * 01.7 Build it: samples a path of an ARMA(p, q), the model of the notebook's section 10 before its
+ * integration (lib's `simulate` does this with its own random draws). The standard-normal draws z
+ * are given, so the path is checkable by hand.
+ *
+ *   e_t = sqrt(sigma2) · z_t                                              the shock of step t
+ *   x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t + Σ_{j=1..q} theta_j e_{t−j}
+ *
+ * The start (the pre-sample): the p values before t = 0 are the process mean
+ * mu = intercept / (1 − Σ phi), and every shock before t = 0 is 0. Run one step per z (t = 0..n − 1
+ * for n = z.length), then drop the first burnIn values, which still remember that artificial start,
+ * and return the rest.
+ *
+ * Hint: this is 01.6's loop with a second array: keep x (p copies of mu first) and e (p zeros
+ * first); for each z[k] compute e_t, add the AR part from the last p values of x and the MA part from
+ * the last q values of e (a shock before the start of e is 0, not e[−1], which is undefined), push both;
+ * return x.slice(p + burnIn).
+ *
+ * @param model intercept, phi (shape [p]), theta (shape [q]) and sigma2; Σ phi ≠ 1
+ * @param z shape [n], standard-normal draws, one per step
+ * @param burnIn how many of the first values to drop, an integer in [0, n] (default 0)
+ * @returns shape [n − burnIn]
+ */
+export function sampleARMA(model: ARMAParams, z: number[], burnIn = 0): number[] {
+  throw new Error(
+    "TODO 01.7: from p values mu = intercept / (1 − Σ phi) and p zero shocks, x_t = intercept + Σ phi_i x_{t−i} + e_t + Σ theta_j e_{t−j}; drop burnIn",
+  );
 }

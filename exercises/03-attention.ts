@@ -4,9 +4,11 @@
  * `npm run check -- 03` (or `await checkExercises("03")` in the notebook).
  *
  * Shapes: B batch, T positions (Tq queries, Tk keys), dK key width, dV value width, D model
- * width, V vocabulary. Masks hold 1 (may attend) and 0 (may not).
+ * width, F the MLP's hidden width, H heads, V vocabulary. Masks hold 1 (may attend) and 0 (may not).
  */
 import * as tf from "@tensorflow/tfjs";
+import { causalMask as libCausalMask, multiHeadAttention, type MultiHeadAttentionParams } from "../lib/attention";
+import { layerNorm } from "../lib/transformer";
 
 /**
  * 03.1 Scaled dot-product attention with an optional mask (Vaswani et al. 2017, eq. 1):
@@ -81,4 +83,45 @@ export function positionalEncoding(T: number, D: number): tf.Tensor2D {
  */
 export function sampleWithTemperature(logits: number[], temperature: number, rng: () => number): number {
   throw new Error("TODO 03.4: softmax(logits / temperature), then the inverse CDF with one rng() draw");
+}
+
+/** One block's weights: two LayerNorms, the attention projections, the MLP (lib/transformer.ts's layout). */
+export interface BlockParams {
+  /** The first LayerNorm's scale and shift, each shape [D]. */
+  norm1: { gamma: tf.Tensor1D; beta: tf.Tensor1D };
+  /** wQ, wK, wV, wO shape [D, D] and bQ, bK, bV, bO shape [D] (lib/attention.ts's MultiHeadAttentionParams). */
+  attention: MultiHeadAttentionParams;
+  /** The second LayerNorm's scale and shift, each shape [D]. */
+  norm2: { gamma: tf.Tensor1D; beta: tf.Tensor1D };
+  /** The MLP: w1 [D, F], b1 [F], w2 [F, D], b2 [D] (F, the hidden width, is usually 4D). */
+  w1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  w2: tf.Tensor2D;
+  b2: tf.Tensor1D;
+}
+
+/**
+ * 03.5 Build it: one pre-norm Transformer block (GPT-2 layout, notebook section 8), with the
+ * causal mask, from lib pieces and the weights given:
+ *
+ *   h   = LayerNorm(x; norm1)                               [B, T, D]
+ *   a   = MultiHeadAttention(h, causal mask [T, T], H heads) → output a, weights [B, H, T, T]
+ *   x1  = x + a                                             the first residual connection
+ *   m   = GELU(LayerNorm(x1; norm2)·w1 + b1)·w2 + b2        [B, T, F] → [B, T, D]
+ *   out = x1 + m                                            the second residual connection
+ *
+ * with GELU's tanh form, GELU(u) = ½u(1 + tanh(√(2/π)(u + 0.044715u³))). Each LayerNorm reads the
+ * residual stream and the residual adds to it (pre-norm): the stream itself is never normalised.
+ *
+ * Hint: lib/transformer.ts's `layerNorm(x2d, gamma, beta)` works on [N, D], so reshape [B, T, D] to
+ * [B·T, D] and back; `libCausalMask(T)` and `multiHeadAttention(h, params.attention, heads, mask)`
+ * (lib/attention.ts's, imported at the top, so this works before 03.1 and 03.2 are done) do the attention; the MLP is two `tf.matMul`s on [B·T, …]. Work inside `tf.tidy`.
+ *
+ * @param x the residual stream, shape [B, T, D]
+ * @param params the block's weights, see {@link BlockParams}
+ * @param heads H, the number of attention heads (divides D)
+ * @returns output shape [B, T, D]; the attention weights shape [B, H, T, T]
+ */
+export function transformerBlock(x: tf.Tensor3D, params: BlockParams, heads: number): { output: tf.Tensor3D; weights: tf.Tensor4D } {
+  throw new Error("TODO 03.5: h = LN1(x); x1 = x + attention(h, causal mask); return x1 + MLP(LN2(x1)) and the weights");
 }

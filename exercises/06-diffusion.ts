@@ -1,5 +1,6 @@
 /**
- * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn").
+ * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn"), ending with
+ * two "build it" exercises that assemble the training loss (06.4) and the sampling loop (06.5).
  * Replace each `throw new Error("TODO ...")` with your code, then run `npm run check -- 06`
  * (or `await checkExercises("06")` in the notebook). The library's versions (lib/diffusion.ts:
  * linearSchedule and qSample with the same signatures, pSample with an options object where
@@ -10,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
-import type { EpsTheta, Schedule } from "../lib/diffusion";
+import { pSample, qSample as qSampleLib, type EpsTheta, type Schedule } from "../lib/diffusion";
 
 /**
  * 06.1 The linear noise schedule of Ho et al. (2020) and the quantities derived from it:
@@ -81,4 +82,51 @@ export function qSample(x0: tf.Tensor, t: number | tf.Tensor1D, eps: tf.Tensor, 
  */
 export function pSampleWithNoise(epsTheta: EpsTheta, xt: tf.Tensor2D, t: number, schedule: Schedule, z: tf.Tensor2D): tf.Tensor2D {
   throw new Error("TODO 06.3: ε̂ = epsTheta(xt, t as a [B] int32 tensor); mean = (xt − β_t/√(1 − ᾱ_t)·ε̂)/√α_t; add √β_t·z unless t = 0");
+}
+
+/**
+ * 06.4 Build it, part 1: the training loss of Ho et al. Algorithm 1 (eq. 14, "L_simple") on one
+ * batch, with the steps t and the noise ε given (lib's diffusionLoss draws them):
+ *
+ *   x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε          one jump to step t (your qSample of 06.2)
+ *   ε̂   = ε_θ(x_t, t)                          the network guesses the noise from x_t and t
+ *   L   = mean over b and d of (ε − ε̂)²        averaged over all B·D numbers
+ *
+ * Hint: three lines inside tf.tidy: qSample(x0, t, eps, schedule) (or lib's, imported as
+ * qSampleLib, while 06.2 does not pass yet), epsTheta(xt, t), then tf.mean(tf.square(…)).
+ *
+ * @param epsTheta the noise predictor: (x_t [B, D], t [B] int32) → ε̂ [B, D]
+ * @param x0 clean data, shape [B, D]
+ * @param t one step index per example, shape [B] int32, 0..T−1
+ * @param eps the noise ε, shape [B, D]
+ * @param schedule needs alphaBars (index i ↔ t = i + 1)
+ * @returns L, shape []
+ */
+export function diffusionLossWith(epsTheta: EpsTheta, x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: Schedule): tf.Scalar {
+  throw new Error("TODO 06.4: xt = qSample(x0, t, eps, schedule); return the mean of (eps − epsTheta(xt, t))²");
+}
+
+/**
+ * 06.5 Build it, part 2: the whole of ancestral sampling (Ho et al. Algorithm 2), from x_T down
+ * to x_0, with every step's noise given:
+ *
+ *   x = x_T
+ *   for t = T−1, T−2, …, 1, 0:   x ← one reverse step from x at t with z = zs[t]
+ *                                 (your pSampleWithNoise of 06.3; at t = 0 it adds no noise)
+ *   return x                      (= x_0)
+ *
+ * Every index from T−1 down to 0 is one step: T steps in all, the last one (t = 0, the paper's
+ * t = 1) returns the mean, so zs[0] is never used.
+ * Hint: a plain for loop counting down; dispose each x you replace (not xT: it is the caller's),
+ * or run the loop inside tf.tidy and keep only the last x. lib's
+ * pSample(epsTheta, x, t, schedule, { z: zs[t] }) is the same step, if 06.3 does not pass yet.
+ *
+ * @param epsTheta the noise predictor: (x_t [B, D], t [B] int32) → ε̂ [B, D]
+ * @param xT the starting noise x_T, shape [B, D] (read, not disposed)
+ * @param schedule T = schedule.T steps; betas, alphas, alphaBars
+ * @param zs the noise of each step, T tensors of shape [B, D]: zs[t] for the step from index t (zs[0] unused)
+ * @returns x_0, shape [B, D]
+ */
+export function pSampleLoopWithNoise(epsTheta: EpsTheta, xT: tf.Tensor2D, schedule: Schedule, zs: tf.Tensor2D[]): tf.Tensor2D {
+  throw new Error("TODO 06.5: x = xT; for t from T − 1 down to 0, x = pSampleWithNoise(epsTheta, x, t, schedule, zs[t]); return x");
 }

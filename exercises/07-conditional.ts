@@ -1,14 +1,17 @@
 /**
- * Stage 07 exercises: classifier-free guidance and the scoreboard's distances
+ * Stage 07 exercises: classifier-free guidance, the guided sampler and the scoreboard's distances
  * (notebooks/07-conditional-generation.ipynb, "Your turn").
  * Replace each `throw new Error("TODO ...")` with your code, then run `npm run check -- 07`
  * (or `await checkExercises("07")` in the notebook). The library's versions (lib/conditional.ts
- * guidedEps, lib/metrics.ts frechetDistance and kid) do the same with more checks.
+ * guidedEps, lib/metrics.ts frechetDistance and kid; 07.4 is lib's guidedEpsTheta inside
+ * pSampleLoop) do the same with more checks.
  *
  * Shapes: B batch, D data features, N, M set sizes, F features.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
+import { nullCondition, type CondEpsTheta } from "../lib/conditional";
+import { pSample, type EpsTheta, type Schedule } from "../lib/diffusion";
 import type { FeatureStats } from "../lib/metrics";
 import { symmetricEigen, sqrtmSymmetric } from "../lib/numerics";
 
@@ -69,4 +72,42 @@ export function frechetDistance(a: FeatureStats, b: FeatureStats): number {
  */
 export function kid(real: tf.Tensor2D, fake: tf.Tensor2D): number {
   throw new Error("TODO 07.3: return the unbiased MMD² with k(x, y) = (xᵀy/F + 1)³");
+}
+
+/**
+ * 07.4 Build it: the guided sampler. Draw x_0 for the classes `labels` with classifier-free
+ * guidance, by ancestral sampling (stage 6's DDPM) from the given x_T, step by step:
+ *
+ *   for t = T−1, T−2, …, 0  (index t ↔ the paper's t + 1):
+ *     ε_c = ε_θ(x_t, t, labels)              the conditional prediction
+ *     ε_∅ = ε_θ(x_t, t, ∅)                   the unconditional one: every label replaced by ∅ = NULL_CLASS
+ *     ε̂   = ε_∅ + w·(ε_c − ε_∅)              your guidedEps (07.1), at every step
+ *     x_{t−1} = 1/√α_t · (x_t − β_t/√(1 − ᾱ_t) · ε̂) + √β_t · noise[t]     no noise at t = 0
+ *
+ * so w = 0 is the unconditional model, w = 1 the conditional model alone (one pass with the labels
+ * gives the same draw). The noise is given, so the result is a fixed number: noise[t] is the z of
+ * step t, and noise[0] is never used (the last step returns the mean).
+ *
+ * Hint: write the guided ε̂ as a function (xt, t) => …, an `EpsTheta` (lib/diffusion.ts), and hand
+ * it to lib's `pSample(eps, x, t, schedule, { z: noise[t] })` for one step (σ_t² = β_t, its
+ * default); `nullCondition(labels)` (lib/conditional.ts) is the ∅ batch. Do not use lib's
+ * guidedEpsTheta: that is what you are building. Dispose each x_t once x_{t−1} is made, and not xT.
+ *
+ * @param epsTheta ε_θ(x_t, t, c): x_t [B, D], t int32 [B], c int32 [B] (NULL_CLASS for ∅) → [B, D]
+ * @param labels the classes to draw, int32 [B]
+ * @param w guidance scale
+ * @param schedule the noise schedule (T steps)
+ * @param xT the starting noise x_T, shape [B, D] (read, not disposed)
+ * @param noise T tensors [B, D]: noise[t] is added at step t (noise[0] is not used)
+ * @returns x_0, shape [B, D]
+ */
+export function guidedSample(
+  epsTheta: CondEpsTheta,
+  labels: tf.Tensor1D,
+  w: number,
+  schedule: Schedule,
+  xT: tf.Tensor2D,
+  noise: tf.Tensor2D[],
+): tf.Tensor2D {
+  throw new Error("TODO 07.4: for t = T−1 … 0: ε̂ = guidedEps(ε_θ(x, t, labels), ε_θ(x, t, ∅), w), then one pSample step with z = noise[t]");
 }

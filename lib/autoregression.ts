@@ -23,7 +23,9 @@
  * The model, with B the backshift operator (B x_t = x_{t−1}):
  *   w_t = (1 − B)^d x_t
  *   w_t = intercept + Σ_{i=1..p} phi_i w_{t−i} + e_t + Σ_{j=1..q} theta_j e_{t−j},   e_t ~ N(0, sigma2)
- * With d = 0 the intercept gives the mean intercept / (1 − Σ phi); with d ≥ 1 it is a drift.
+ * The intercept is not a mean: with d = 0 the series' mean is intercept / (1 − Σ phi); with d ≥ 1
+ * that is the mean of the differenced series w, so with d = 1 the drift (the mean growth per step)
+ * is intercept / (1 − Σ phi), not the intercept itself (CO₂ in the notebook: 0.0409 vs 0.134 ppm/month).
  *
  * Likelihood conventions (the same for every fit, as in statsmodels' AutoReg):
  *   - conditional on the first d + p values of x; pre-sample shocks e_t (t < p) are 0;
@@ -61,7 +63,7 @@ export interface ArimaModel {
   order: ArimaOrder;
   /** How the coefficients were estimated. */
   method: "ols" | "yule-walker" | "css";
-  /** Whether an intercept (drift when d ≥ 1) was estimated; if not, `intercept` is 0. */
+  /** Whether an intercept was estimated (with d ≥ 1 it sets the drift, intercept / (1 − Σ phi)); if not, `intercept` is 0. */
   hasIntercept: boolean;
   /** The constant of the differenced series' equation (see the file header). */
   intercept: number;
@@ -529,7 +531,7 @@ export function armaResiduals(w: SeriesInput, intercept: number, phi: readonly n
 
 /** Options of {@link fitARIMA}. */
 export interface FitARIMAOptions {
-  /** Estimate an intercept (drift when d ≥ 1); default: true when d = 0, false otherwise. */
+  /** Estimate an intercept (with d ≥ 1 it sets the drift, intercept / (1 − Σ phi)); default: true when d = 0, false otherwise. */
   intercept?: boolean;
   /** Most Levenberg–Marquardt iterations (default 500). */
   maxIter?: number;

@@ -9,8 +9,9 @@
  *
  * The model: x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t,   e_t ~ N(0, sigma2).
  * phi[0] is phi_1, the weight of the most recent value x_{t−1}.
+ * 01.7 adds q past shocks, + Σ_{j=1..q} theta_j e_{t−j}: the ARMA(p, q) of the notebook's section 10.
  *
- * Shapes: T series length, p AR order, n values drawn.
+ * Shapes: T series length, p AR order, q MA order, n values drawn.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertFinite, assertInt } from "../lib/assert";
@@ -199,4 +200,57 @@ export function sampleAR(model: ARParams & { sigma2: number }, start: number[], 
     x.push(value);
   }
   return x.slice(p);
+}
+
+/** An ARMA(p, q)'s parameters: the AR part of {@link ARParams}, the MA weights and the shock variance. */
+export interface ARMAParams extends ARParams {
+  /** theta_1..theta_q; theta[0] multiplies e_{t−1}, the previous shock; shape [q]. */
+  theta: number[];
+  /** The variance of the shocks e_t. */
+  sigma2: number;
+}
+
+/**
+ * 01.7 Build it: samples a path of an ARMA(p, q), the model of the notebook's section 10 before its
+ * integration (lib's `simulate` does this with its own random draws). The standard-normal draws z
+ * are given, so the path is checkable by hand.
+ *
+ *   e_t = sqrt(sigma2) · z_t                                              the shock of step t
+ *   x_t = intercept + Σ_{i=1..p} phi_i x_{t−i} + e_t + Σ_{j=1..q} theta_j e_{t−j}
+ *
+ * The start (the pre-sample): the p values before t = 0 are the process mean
+ * mu = intercept / (1 − Σ phi), and every shock before t = 0 is 0. Run one step per z (t = 0..n − 1
+ * for n = z.length), then drop the first burnIn values, which still remember that artificial start,
+ * and return the rest.
+ *
+ * @param model intercept, phi (shape [p]), theta (shape [q]) and sigma2; Σ phi ≠ 1
+ * @param z shape [n], standard-normal draws, one per step
+ * @param burnIn how many of the first values to drop, an integer in [0, n] (default 0)
+ * @returns shape [n − burnIn]
+ */
+export function sampleARMA(model: ARMAParams, z: number[], burnIn = 0): number[] {
+  const { intercept, phi, theta, sigma2 } = model;
+  assertFinite(phi, "model.phi");
+  assertFinite(theta, "model.theta");
+  assertFinite(z, "z");
+  if (!(sigma2 >= 0)) throw new Error(`model.sigma2 must be a variance ≥ 0, got ${sigma2}`);
+  assertInt(burnIn, "burnIn", 0, z.length);
+  const p = phi.length;
+  const q = theta.length;
+  const sumPhi = phi.reduce((s, v) => s + v, 0);
+  if (sumPhi === 1) throw new Error("Σ phi = 1: the process has no mean to start from (a unit root; difference the series first)");
+  const mu = intercept / (1 - sumPhi);
+  const sigma = Math.sqrt(sigma2);
+  const x = new Array<number>(p).fill(mu); // the pre-sample values, then x_0, x_1, …
+  const e = new Array<number>(p).fill(0); // the pre-sample shocks, then e_0, e_1, … (aligned with x)
+  for (let k = 0; k < z.length; k++) {
+    const t = x.length;
+    const shock = sigma * z[k];
+    let value = intercept + shock;
+    for (let i = 1; i <= p; i++) value += phi[i - 1] * x[t - i];
+    for (let j = 1; j <= q; j++) if (t - j >= 0) value += theta[j - 1] * e[t - j]; // shocks before e's start are 0
+    x.push(value);
+    e.push(shock);
+  }
+  return x.slice(p + burnIn);
 }

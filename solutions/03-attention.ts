@@ -4,9 +4,12 @@
  * `npm run check -- 03` (or `await checkExercises("03")` in the notebook).
  *
  * Shapes: B batch, T positions (Tq queries, Tk keys), dK key width, dV value width, D model
- * width, V vocabulary. Masks hold 1 (may attend) and 0 (may not).
+ * width, F the MLP's hidden width, H heads, V vocabulary. Masks hold 1 (may attend) and 0 (may not).
  */
 import * as tf from "@tensorflow/tfjs";
+import { causalMask as libCausalMask, multiHeadAttention, type MultiHeadAttentionParams } from "../lib/attention";
+import { layerNorm } from "../lib/transformer";
+import { assertShape } from "../lib/assert";
 
 /**
  * 03.1 Scaled dot-product attention with an optional mask (Vaswani et al. 2017, eq. 1):
@@ -106,4 +109,57 @@ export function sampleWithTemperature(logits: number[], temperature: number, rng
     if (r < cumulative) return i;
   }
   return logits.length - 1;
+}
+
+/** One block's weights: two LayerNorms, the attention projections, the MLP (lib/transformer.ts's layout). */
+export interface BlockParams {
+  /** The first LayerNorm's scale and shift, each shape [D]. */
+  norm1: { gamma: tf.Tensor1D; beta: tf.Tensor1D };
+  /** wQ, wK, wV, wO shape [D, D] and bQ, bK, bV, bO shape [D] (lib/attention.ts's MultiHeadAttentionParams). */
+  attention: MultiHeadAttentionParams;
+  /** The second LayerNorm's scale and shift, each shape [D]. */
+  norm2: { gamma: tf.Tensor1D; beta: tf.Tensor1D };
+  /** The MLP: w1 [D, F], b1 [F], w2 [F, D], b2 [D] (F, the hidden width, is usually 4D). */
+  w1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  w2: tf.Tensor2D;
+  b2: tf.Tensor1D;
+}
+
+/**
+ * 03.5 Build it: one pre-norm Transformer block (GPT-2 layout, notebook section 8), with the
+ * causal mask, from lib pieces and the weights given:
+ *
+ *   h   = LayerNorm(x; norm1)                               [B, T, D]
+ *   a   = MultiHeadAttention(h, causal mask [T, T], H heads) → output a, weights [B, H, T, T]
+ *   x1  = x + a                                             the first residual connection
+ *   m   = GELU(LayerNorm(x1; norm2)·w1 + b1)·w2 + b2        [B, T, F] → [B, T, D]
+ *   out = x1 + m                                            the second residual connection
+ *
+ * with GELU's tanh form, GELU(u) = ½u(1 + tanh(√(2/π)(u + 0.044715u³))). Each LayerNorm reads the
+ * residual stream and the residual adds to it (pre-norm): the stream itself is never normalised.
+ *
+ * Hint: lib/transformer.ts's `layerNorm(x2d, gamma, beta)` works on [N, D], so reshape [B, T, D] to
+ * [B·T, D] and back; `libCausalMask(T)` and `multiHeadAttention(h, params.attention, heads, mask)`
+ * (lib/attention.ts's, imported at the top, so this works before 03.1 and 03.2 are done) do the attention; the MLP is two `tf.matMul`s on [B·T, …]. Work inside `tf.tidy`.
+ *
+ * @param x the residual stream, shape [B, T, D]
+ * @param params the block's weights, see {@link BlockParams}
+ * @param heads H, the number of attention heads (divides D)
+ * @returns output shape [B, T, D]; the attention weights shape [B, H, T, T]
+ */
+export function transformerBlock(x: tf.Tensor3D, params: BlockParams, heads: number): { output: tf.Tensor3D; weights: tf.Tensor4D } {
+  assertShape(x, [null, null, null], "x", ["B", "T", "D"]);
+  const [B, T, D] = x.shape;
+  return tf.tidy(() => {
+    const rows = (t: tf.Tensor) => tf.reshape(t, [B * T, -1]) as tf.Tensor2D; // [B·T, ·]
+    const mask = libCausalMask(T); // [T, T]
+    const h = tf.reshape(layerNorm(rows(x), params.norm1.gamma, params.norm1.beta), [B, T, D]) as tf.Tensor3D; // [B, T, D]
+    const { output: a, weights } = multiHeadAttention(h, params.attention, heads, mask); // [B, T, D], [B, H, T, T]
+    const x1 = tf.add(rows(x), rows(a)) as tf.Tensor2D; // [B·T, D]
+    const u = tf.add(tf.matMul(layerNorm(x1, params.norm2.gamma, params.norm2.beta), params.w1), params.b1); // [B·T, F]
+    const gelu = tf.mul(tf.mul(0.5, u), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(u, tf.mul(0.044715, tf.pow(u, 3)))))));
+    const m = tf.add(tf.matMul(gelu as tf.Tensor2D, params.w2), params.b2); // [B·T, D]
+    return { output: tf.reshape(tf.add(x1, m), [B, T, D]) as tf.Tensor3D, weights };
+  });
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertShape } from "../lib/assert";
-import { bernoulliLogLik as libBernoulliLogLik, gaussianKL as libGaussianKL } from "../lib/vae";
+import { bernoulliLogLik as libBernoulliLogLik, gaussianKL as libGaussianKL, reparameterize as libReparameterize } from "../lib/vae";
 
 /**
  * 04.1 The reparameterisation trick: a sample z ~ N(zMean, σ²) written as a deterministic
@@ -111,4 +111,46 @@ export function elboFromParts(x: tf.Tensor2D, logits: tf.Tensor2D, zMean: tf.Ten
   assertShape(x, [null, null], "x", ["B", "D"]);
   assertShape(zMean, [x.shape[0], null], "zMean", ["B", "Z"]);
   return tf.tidy(() => tf.sub(libBernoulliLogLik(x, logits), tf.mul(beta, libGaussianKL(zMean, zLogVar))) as tf.Tensor1D); // [B]
+}
+
+/**
+ * 04.5 Build it: the VAE's loss on a batch, from the encoder's outputs to the three numbers a
+ * training loop logs. Given μ and log σ² (what the encoder returned for x), the noise ε and the
+ * decoder:
+ *
+ *   z     = μ + exp(½ log σ²)·ε                       the reparameterised sample      [B, Z]
+ *   l     = decode(z)                                  the decoder's LOGITS           [B, D]
+ *   recon = log p(x|z) = Σ_d [x_d log σ(l_d) + (1 − x_d) log(1 − σ(l_d))]  per image, from the logits
+ *   kl    = KL(N(μ, σ²) ‖ N(0, I)), summed over the Z dimensions                  per image
+ *
+ * and return the BATCH MEANS (1/B) Σ_b of recon and kl, and the loss = mean kl − mean recon
+ * (−ELBO, the number to minimise). All in nats per image.
+ *
+ * Hint: compose 04.1–04.3, or lib/vae.ts's `libReparameterize`, `libBernoulliLogLik` and
+ * `libGaussianKL` (imported at the top, so this works before those are done); `tf.mean` of a [B]
+ * tensor is the batch mean. Work inside `tf.tidy` and return the three scalars from it.
+ *
+ * @param x pixels in {0, 1}, shape [B, D]
+ * @param zMean μ, shape [B, Z]
+ * @param zLogVar log σ², shape [B, Z]
+ * @param eps ε, shape [B, Z]
+ * @param decode the decoder, z [B, Z] → logits [B, D] (e.g. a VAE's `vae.decode`)
+ * @returns reconLogLik, kl and loss, each a scalar (shape [])
+ */
+export function vaeBatchLoss(
+  x: tf.Tensor2D,
+  zMean: tf.Tensor2D,
+  zLogVar: tf.Tensor2D,
+  eps: tf.Tensor2D,
+  decode: (z: tf.Tensor2D) => tf.Tensor2D,
+): { reconLogLik: tf.Scalar; kl: tf.Scalar; loss: tf.Scalar } {
+  assertShape(x, [null, null], "x", ["B", "D"]);
+  assertShape(zMean, [x.shape[0], null], "zMean", ["B", "Z"]);
+  return tf.tidy(() => {
+    const z = libReparameterize(zMean, zLogVar, eps); // [B, Z]
+    const logits = decode(z); // [B, D]
+    const reconLogLik = tf.mean(libBernoulliLogLik(x, logits)) as tf.Scalar; // mean over the batch of [B]
+    const kl = tf.mean(libGaussianKL(zMean, zLogVar)) as tf.Scalar;
+    return { reconLogLik, kl, loss: tf.sub(kl, reconLogLik) as tf.Scalar };
+  });
 }

@@ -46,8 +46,11 @@ export function generatorLoss(fakeLogits: tf.Tensor, options: { nonSaturating?: 
 }
 
 /**
- * 05.3 One round of adversarial training: first a D step, then a G step (non-saturating loss),
- * each with its own optimiser, using your discriminatorLoss and generatorLoss.
+ * 05.3 Build it: one round of adversarial training (Goodfellow et al. 2014, Algorithm 1 with
+ * k = 1): first a D step, then a G step (non-saturating loss by default), each with its own
+ * optimiser, using your discriminatorLoss and generatorLoss. The check runs it on a linear pair
+ * and on a tiny MLP pair and looks at which variables each optimiser changed, both losses and
+ * every weight after the step.
  *
  *   D step   fake = G(z_D), computed OUTSIDE the loss function so it is a constant there;
  *            minimise L_D(D(real), D(fake)) over D's variables only

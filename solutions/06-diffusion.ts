@@ -1,5 +1,6 @@
 /**
- * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn").
+ * Stage 06 exercises: the heart of DDPM (notebooks/06-diffusion.ipynb, "Your turn"), ending with
+ * two "build it" exercises that assemble the training loss (06.4) and the sampling loop (06.5).
  * Completed versions; the learner writes them in exercises/06-diffusion.ts. The library's
  * versions (lib/diffusion.ts: linearSchedule and qSample with the same signatures, pSample with
  * an options object where pSampleWithNoise takes z) do the same with more checks and options.
@@ -97,5 +98,55 @@ export function pSampleWithNoise(epsTheta: EpsTheta, xt: tf.Tensor2D, t: number,
     const mean = xt.sub(epsHat.mul(beta / Math.sqrt(1 - alphaBar))).div(Math.sqrt(alpha)) as tf.Tensor2D; // [B, D]
     if (t === 0) return mean;
     return mean.add(z.mul(Math.sqrt(beta))) as tf.Tensor2D;
+  });
+}
+
+/**
+ * 06.4 Build it, part 1: the training loss of Ho et al. Algorithm 1 (eq. 14, "L_simple") on one
+ * batch, with the steps t and the noise ε given (lib's diffusionLoss draws them):
+ *
+ *   x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε          one jump to step t (your qSample of 06.2)
+ *   ε̂   = ε_θ(x_t, t)                          the network guesses the noise from x_t and t
+ *   L   = mean over b and d of (ε − ε̂)²        averaged over all B·D numbers
+ *
+ *
+ * @param epsTheta the noise predictor: (x_t [B, D], t [B] int32) → ε̂ [B, D]
+ * @param x0 clean data, shape [B, D]
+ * @param t one step index per example, shape [B] int32, 0..T−1
+ * @param eps the noise ε, shape [B, D]
+ * @param schedule needs alphaBars (index i ↔ t = i + 1)
+ * @returns L, shape []
+ */
+export function diffusionLossWith(epsTheta: EpsTheta, x0: tf.Tensor2D, t: tf.Tensor1D, eps: tf.Tensor2D, schedule: Schedule): tf.Scalar {
+  return tf.tidy(() => {
+    const xt = qSample(x0, t, eps, schedule) as tf.Tensor2D; // [B, D]
+    return tf.mean(tf.square(tf.sub(eps, epsTheta(xt, t)))) as tf.Scalar;
+  });
+}
+
+/**
+ * 06.5 Build it, part 2: the whole of ancestral sampling (Ho et al. Algorithm 2), from x_T down
+ * to x_0, with every step's noise given:
+ *
+ *   x = x_T
+ *   for t = T−1, T−2, …, 1, 0:   x ← one reverse step from x at t with z = zs[t]
+ *                                 (your pSampleWithNoise of 06.3; at t = 0 it adds no noise)
+ *   return x                      (= x_0)
+ *
+ * Every index from T−1 down to 0 is one step: T steps in all, the last one (t = 0, the paper's
+ * t = 1) returns the mean, so zs[0] is never used.
+ *
+ * @param epsTheta the noise predictor: (x_t [B, D], t [B] int32) → ε̂ [B, D]
+ * @param xT the starting noise x_T, shape [B, D] (read, not disposed)
+ * @param schedule T = schedule.T steps; betas, alphas, alphaBars
+ * @param zs the noise of each step, T tensors of shape [B, D]: zs[t] for the step from index t (zs[0] unused)
+ * @returns x_0, shape [B, D]
+ */
+export function pSampleLoopWithNoise(epsTheta: EpsTheta, xT: tf.Tensor2D, schedule: Schedule, zs: tf.Tensor2D[]): tf.Tensor2D {
+  if (zs.length !== schedule.T) throw new Error(`zs has ${zs.length} noises; expected T = ${schedule.T} (zs[t] for step t)`);
+  return tf.tidy(() => {
+    let x = xT; // [B, D]
+    for (let t = schedule.T - 1; t >= 0; t--) x = pSampleWithNoise(epsTheta, x, t, schedule, zs[t]); // [B, D]
+    return x;
   });
 }

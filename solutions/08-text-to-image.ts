@@ -1,11 +1,13 @@
 /**
- * Stage 08 exercises: the three pieces of text to image (notebooks/08-text-to-image.ipynb,
- * "Your turn"): the VQ-VAE's quantizer, CLIP's contrastive loss and the prompt-then-sample loop.
+ * Stage 08 exercises: the pieces of text to image (notebooks/08-text-to-image.ipynb, "Your turn"):
+ * the VQ-VAE's quantizer, CLIP's contrastive loss, the prompt-then-sample loop, and (build it) the
+ * prior's loss on the [caption ; image tokens] stream.
  * Completed versions; the learner writes them in exercises/08-text-to-image.ts. The library's
- * versions (lib/vq.ts quantize, lib/contrastive.ts clipLoss, lib/text-to-image.ts sampleTokens)
- * do the same with more checks.
+ * versions (lib/vq.ts quantize, lib/contrastive.ts clipLoss, lib/text-to-image.ts sampleTokens and
+ * priorLoss) do the same with more checks.
  *
- * Shapes: N vectors (or pairs), Dc code size, K codes, D embedding size, P prompts.
+ * Shapes: N vectors (or pairs, or image tokens in 08.4), Dc code size, K codes, D embedding size,
+ * P prompts, B batch, Lc caption tokens, Vt caption words, V = Vt + K.
  */
 import * as tf from "@tensorflow/tfjs";
 import { assertInt, assertShape } from "../lib/assert";
@@ -110,4 +112,51 @@ export function sampleTokens(nextLogits: NextTokenLogits, prompts: number[][], s
     for (let p = 0; p < P; p++) rows[p].push(draw(Array.from(logits.subarray(p * K, (p + 1) * K))));
   }
   return rows;
+}
+
+/**
+ * 08.4 Build it: the prior's training loss on DALL·E's stream (lib/text-to-image.ts priorInputs and
+ * priorLoss, written out). A caption's word ids and an image's K codes become one sequence, and a
+ * causal model learns it as a language; only the image tokens are scored:
+ *
+ *   image = codes + Vt                          image code k is id Vt + k of the joint vocabulary, [B, N]
+ *   ids   = [c_1 … c_Lc, image_1 … image_{N−1}]  the model's input, [B, Lc + N − 1] (the last image
+ *                                               token is never read: nothing comes after it)
+ *   logits = model(ids)                         [B, Lc + N − 1, V]; position i predicts the token at i + 1
+ *   loss  = −(1/(B·N)) Σ_b Σ_{n=1..N} log softmax(logits[b, Lc − 2 + n])[image_n]
+ *
+ * so position Lc − 1 (the last caption word) predicts image_1, and the last position image_N. The
+ * caption's own words are inputs only (DALL·E weighs their loss by 1/8; here they get none).
+ *
+ * Hint: `tf.concat([captions, image.slice(…)], 1)`; the N scored positions are
+ * `logits.slice([0, Lc − 1, 0], [B, N, V])`; pick each target's log-probability with
+ * `tf.logSoftmax(…).mul(tf.oneHot(image, V)).sum(2)`, then the mean, negated. The ids must stay
+ * int32: add Vt as `tf.scalar(Vt, "int32")` (a plain number makes them float32). Work in `tf.tidy`,
+ * so that the loss keeps its gradient (an optimiser minimises it).
+ *
+ * @param model the causal network: ids int32 [B, L] → logits [B, L, V], V = Vt + K
+ * @param captions caption ids, int32 [B, Lc]
+ * @param codes image codes, int32 [B, N], values in [0, K)
+ * @param textVocab Vt, the caption vocabulary's size
+ * @returns nats per image token, shape []
+ */
+export function imageTokenLoss(
+  model: (ids: tf.Tensor2D) => tf.Tensor3D,
+  captions: tf.Tensor2D,
+  codes: tf.Tensor2D,
+  textVocab: number,
+): tf.Scalar {
+  assertShape(captions, [null, null], "captions", ["B", "Lc"]);
+  assertShape(codes, [captions.shape[0], null], "codes", ["B", "N"]);
+  const [B, Lc] = captions.shape;
+  const N = codes.shape[1];
+  return tf.tidy(() => {
+    const image = codes.toInt().add(tf.scalar(textVocab, "int32")) as tf.Tensor2D; // [B, N], int32
+    const ids = tf.concat([captions.toInt(), image.slice([0, 0], [B, N - 1])], 1) as tf.Tensor2D; // [B, Lc + N − 1]
+    const logits = model(ids); // [B, Lc + N − 1, V]
+    const V = logits.shape[2];
+    const scored = logits.slice([0, Lc - 1, 0], [B, N, V]); // [B, N, V]: the positions that predict image tokens
+    const logp = tf.logSoftmax(scored).mul(tf.oneHot(image, V)).sum(2); // [B, N]
+    return logp.mean().neg() as tf.Scalar;
+  });
 }

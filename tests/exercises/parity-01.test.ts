@@ -2,10 +2,11 @@
 // (lib/autoregression.ts) on seeded series, so the two independent versions cannot drift apart.
 // Same names, same signatures: difference, integrate, acf. Different names: fitARLeastSquares
 // ↔ fitAR (method "ols"), forecastNext ↔ forecast(model, 1), sampleAR ↔ simulate with a history
-// (the same standard-normal draws, from seed(n)'s global stream).
+// (the same standard-normal draws, from seed(n)'s global stream), sampleARMA ↔ simulate of an
+// ARMA model without history (the same draws from a seeded generator, the same burn-in).
 import * as tf from "@tensorflow/tfjs";
 import { describe, it } from "vitest";
-import { acf, difference, fitAR, forecast, integrate, simulate } from "../../lib/autoregression";
+import { acf, difference, fitAR, fitARIMA, forecast, integrate, simulate } from "../../lib/autoregression";
 import { makeRng, normalFrom, randn, seed } from "../../lib/random";
 import type * as exercise from "../../exercises/01-autoregression";
 import * as solution from "../../solutions/01-autoregression";
@@ -100,5 +101,21 @@ describe("stage 01: solutions = lib", () => {
     seed(11);
     const lib = simulate(model, n, { history: x });
     expectClose(solution.sampleAR(model, x.slice(-2), z), lib, TOL);
+  });
+
+  it("sampleARMA(model, z, burnIn) = lib simulate(model, n, { seed, burnIn }) of an ARMA(2, 1) and an ARMA(1, 2)", () => {
+    const x = arSeries(300, 7);
+    for (const order of [
+      { p: 2, d: 0, q: 1 },
+      { p: 1, d: 0, q: 2 },
+    ]) {
+      const model = fitARIMA(x, order, { intercept: true });
+      const n = 40;
+      const burnIn = 25;
+      // simulate without history draws its burnIn + n shocks as sigma·randn(rng), in order
+      const rng = makeRng(12);
+      const z = Array.from({ length: burnIn + n }, () => randn(rng));
+      expectClose(solution.sampleARMA(model, z, burnIn), simulate(model, n, { seed: 12, burnIn }), TOL);
+    }
   });
 });

@@ -3,12 +3,15 @@
 // Same names, same signatures: causalMask, positionalEncoding (lib/attention.ts). Different
 // names: attention ↔ scaledDotProductAttention (lib/attention.ts), sampleWithTemperature ↔
 // sampleFromLogits (lib/lm.ts; both invert the CDF with one uniform number, so the
-// same seeded stream gives the same draws).
+// same seeded stream gives the same draws). transformerBlock ↔ one block of lib/transformer.ts's
+// transformerHidden (which has no block function of its own: the hidden states of a one-block
+// model are finalNorm(block(tokens + positions)), and its attention weights are the block's).
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { causalMask, positionalEncoding, scaledDotProductAttention } from "../../lib/attention";
 import { sampleFromLogits } from "../../lib/lm";
-import { makeRng } from "../../lib/random";
+import { createTransformer, layerNorm, transformerHidden } from "../../lib/transformer";
+import { makeRng, seed } from "../../lib/random";
 import type * as exercise from "../../exercises/03-attention";
 import * as solution from "../../solutions/03-attention";
 import { expectClose } from "../helpers/close";
@@ -77,5 +80,38 @@ describe("stage 03: solutions = lib", () => {
       expect(mine, `temperature ${temperature}`).toEqual(lib);
       if (temperature > 0) expect(new Set(mine).size, "the draws vary").toBeGreaterThan(1);
     }
+  });
+
+  it("transformerBlock(x, block, H) = a one-block lib Transformer's block (pre-norm, causal), D ≠ F, B > 1", () => {
+    seed(12);
+    const model = createTransformer({ vocabSize: 7, contextLength: 6, dModel: 8, heads: 2, layers: 1, mlpRatio: 3 });
+    tf.tidy(() => {
+      // Non-trivial norms, so a swapped or skipped LayerNorm shows.
+      for (const n of [model.blocks[0].norm1, model.blocks[0].norm2, model.finalNorm]) {
+        n.gamma.assign(tf.randomUniform([8], 0.5, 1.5, "float32", 13));
+        n.beta.assign(tf.randomUniform([8], -0.3, 0.3, "float32", 14));
+      }
+      const ids = tf.tensor2d(
+        [
+          [1, 4, 2, 6, 0],
+          [3, 3, 5, 1, 2],
+        ],
+        [2, 5],
+        "int32",
+      ); // [B, T]
+      const lib = transformerHidden(model, ids);
+      const [B, T, D] = [2, 5, 8];
+      const tokens = tf.reshape(tf.gather(model.tokenEmbedding, tf.reshape(ids, [-1])), [B, T, D]); // [B, T, D]
+      const x = tf.add(tokens, tf.slice(model.positionEmbedding, [0, 0], [T, D])) as tf.Tensor3D; // [B, T, D]
+      const mine = solution.transformerBlock(x, model.blocks[0], 2);
+      const final = tf.reshape(layerNorm(tf.reshape(mine.output, [B * T, D]) as tf.Tensor2D, model.finalNorm.gamma, model.finalNorm.beta), [
+        B,
+        T,
+        D,
+      ]);
+      expectClose(final, lib.hidden, { rtol: 1e-4, atol: 1e-5 });
+      expectClose(mine.weights, lib.attention[0], TOL);
+    });
+    model.dispose();
   });
 });

@@ -1,11 +1,13 @@
 // Parity, stage 04: each solution in solutions/04-vae.ts against its lib counterpart
 // (lib/vae.ts) on seeded inputs, so the two independent versions cannot drift apart unnoticed.
 // Same names, same signatures: reparameterize, gaussianKL, bernoulliLogLik. Different name:
-// elboFromParts(x, logits, zMean, zLogVar, beta) ↔ elbo(vae, x, { eps, beta }).elbo.
+// elboFromParts(x, logits, zMean, zLogVar, beta) ↔ elbo(vae, x, { eps, beta }).elbo;
+// vaeBatchLoss(x, zMean, zLogVar, eps, vae.decode) ↔ the batch means of elbo(vae, x, { eps })'s parts
+// and vaeLoss(vae, x, { eps }).
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { seed } from "../../lib/random";
-import { bernoulliLogLik, createVAE, elbo, gaussianKL, reparameterize } from "../../lib/vae";
+import { bernoulliLogLik, createVAE, elbo, gaussianKL, reparameterize, vaeLoss } from "../../lib/vae";
 import type * as exercise from "../../exercises/04-vae";
 import * as solution from "../../solutions/04-vae";
 import { expectClose } from "../helpers/close";
@@ -76,6 +78,22 @@ describe("stage 04: solutions = lib", () => {
       for (const beta of [1, 0.25, 4]) {
         expectClose(solution.elboFromParts(x, logits, zMean, zLogVar, beta), elbo(vae, x, { eps, beta }).elbo, TOL);
       }
+    });
+    vae.dispose();
+  });
+
+  it("vaeBatchLoss(x, zMean, zLogVar, eps, vae.decode) = lib elbo's batch means and vaeLoss", () => {
+    seed(15);
+    const vae = createVAE({ inputDim: 10, hiddenDims: [6], latentDim: 3 });
+    tf.tidy(() => {
+      const x = tf.randomUniform([5, 10], 0, 1, "float32", 16).round() as tf.Tensor2D; // [B, D]
+      const eps = tf.randomNormal([5, 3], 0, 1, "float32", 17) as tf.Tensor2D; // [B, Z]
+      const { zMean, zLogVar } = vae.encode(x);
+      const mine = solution.vaeBatchLoss(x, zMean, zLogVar, eps, (z) => vae.decode(z));
+      const lib = elbo(vae, x, { eps });
+      expectClose(mine.reconLogLik, tf.mean(lib.reconLogLik), TOL);
+      expectClose(mine.kl, tf.mean(lib.kl), TOL);
+      expectClose(mine.loss, vaeLoss(vae, x, { eps }), TOL);
     });
     vae.dispose();
   });

@@ -1,10 +1,12 @@
 // Parity, stage 06: each solution in solutions/06-diffusion.ts against its lib counterpart
 // (lib/diffusion.ts) on seeded inputs, so the two independent versions cannot drift apart.
 // Same names, same signatures: linearSchedule, qSample. Different name: pSampleWithNoise(…, z)
-// ↔ pSample(…, { z }) (lib's default variance "beta" and no clipping, exactly Algorithm 2).
+// ↔ pSample(…, { z }) (lib's default variance "beta" and no clipping, exactly Algorithm 2);
+// diffusionLossWith(…, t, eps, schedule) ↔ diffusionLoss(…, schedule, { t, eps }); pSampleLoopWithNoise(…, xT,
+// schedule, zs) ↔ pSampleLoop(…, shape, schedule, { xT }) with zs drawn from the same seeded stream.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { createEpsMLP, linearSchedule, pSample, qSample } from "../../lib/diffusion";
+import { createEpsMLP, diffusionLoss, linearSchedule, pSample, pSampleLoop, qSample } from "../../lib/diffusion";
 import { seed } from "../../lib/random";
 import type * as exercise from "../../exercises/06-diffusion";
 import * as solution from "../../solutions/06-diffusion";
@@ -64,6 +66,40 @@ describe("stage 06: solutions = lib", () => {
         expectClose(mine, pSample(net.epsTheta, xt, t, schedule, { z }), TOL);
       }
     });
+    net.dispose();
+  });
+
+  it("diffusionLossWith(epsTheta, x0, t, eps, schedule) = lib diffusionLoss(epsTheta, x0, schedule, { t, eps }), t = 0 and T − 1 included", () => {
+    seed(8);
+    const net = createEpsMLP({ dataDim: 3, hidden: [16] });
+    const schedule = linearSchedule(50);
+    tf.tidy(() => {
+      const x0 = tf.randomNormal([5, 3], 0, 1, "float32", 9) as tf.Tensor2D; // [B, D]
+      const eps = tf.randomNormal([5, 3], 0, 1, "float32", 10) as tf.Tensor2D; // [B, D]
+      const t = tf.tensor1d([0, 1, 25, 48, 49], "int32"); // [B]
+      expectClose(
+        solution.diffusionLossWith(net.epsTheta, x0, t, eps, schedule),
+        diffusionLoss(net.epsTheta, x0, schedule, { t, eps }),
+        TOL,
+      );
+    });
+    net.dispose();
+  });
+
+  it("pSampleLoopWithNoise(epsTheta, xT, schedule, zs) = lib pSampleLoop(epsTheta, shape, schedule, { xT }) on the same noise", () => {
+    seed(11);
+    const net = createEpsMLP({ dataDim: 2, hidden: [16, 16] });
+    const schedule = linearSchedule(20);
+    const xT = tf.randomNormal([4, 2], 0, 1, "float32", 12) as tf.Tensor2D; // [B, D]
+    seed(13);
+    const lib = pSampleLoop(net.epsTheta, [4, 2], schedule, { xT });
+    // lib draws z for t = T − 1, …, 1 from the global stream; draw the same ones, in the same order
+    seed(13);
+    const drawn = Array.from({ length: schedule.T - 1 }, () => tf.randomNormal([4, 2]) as tf.Tensor2D); // zs[T − 1], …, zs[1]
+    const zs = [tf.zeros([4, 2]) as tf.Tensor2D, ...drawn.reverse()]; // zs[t] for step t; zs[0] unused
+    const mine = solution.pSampleLoopWithNoise(net.epsTheta, xT, schedule, zs);
+    expectClose(mine, lib.x0, TOL);
+    tf.dispose([xT, mine, lib.x0, ...lib.trajectory, ...zs]);
     net.dispose();
   });
 });

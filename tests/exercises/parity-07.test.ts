@@ -1,10 +1,12 @@
 // Parity, stage 07: each solution in solutions/07-conditional.ts against its lib counterpart on
 // seeded inputs, so the two independent versions cannot drift apart unnoticed.
 // Same names, same signatures: guidedEps (lib/conditional.ts), frechetDistance and kid
-// (lib/metrics.ts; FID is frechetDistance of the two sets' featureStats).
+// (lib/metrics.ts; FID is frechetDistance of the two sets' featureStats). guidedSample (07.4) has
+// no lib twin of that name: it is lib's guidedEpsTheta stepped by lib's pSample with the given noise.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { guidedEps } from "../../lib/conditional";
+import { createCondEpsMLP, guidedEps, guidedEpsTheta } from "../../lib/conditional";
+import { linearSchedule, pSample } from "../../lib/diffusion";
 import { featureStats, fid, frechetDistance, kid } from "../../lib/metrics";
 import type * as exercise from "../../exercises/07-conditional";
 import * as solution from "../../solutions/07-conditional";
@@ -62,5 +64,25 @@ describe("stage 07: solutions = lib", () => {
         atol: 1e-5,
       });
     });
+  });
+
+  it("guidedSample(epsTheta, labels, w, schedule, xT, noise) = guidedEpsTheta stepped by pSample, for w = 0, 1, 2.5", () => {
+    const net = createCondEpsMLP({ dataDim: 5, hidden: [16], embedDim: 8, classDim: 4 });
+    try {
+      tf.tidy(() => {
+        const schedule = linearSchedule(6, 0.05, 0.3);
+        const labels = tf.tensor1d([0, 4, 9], "int32");
+        const xT = tf.randomNormal([3, 5], 0, 1, "float32", 7) as tf.Tensor2D; // [B, D]
+        const noise = Array.from({ length: 6 }, (_, t) => tf.randomNormal([3, 5], 0, 1, "float32", 10 + t) as tf.Tensor2D); // T × [B, D]
+        for (const w of [0, 1, 2.5]) {
+          const eps = guidedEpsTheta(net.epsTheta, labels, w);
+          let x = xT.clone();
+          for (let t = schedule.T - 1; t >= 0; t--) x = pSample(eps, x, t, schedule, { z: noise[t] });
+          expectClose(solution.guidedSample(net.epsTheta, labels, w, schedule, xT, noise), x, { rtol: 1e-4, atol: 1e-5 });
+        }
+      });
+    } finally {
+      net.dispose();
+    }
   });
 });

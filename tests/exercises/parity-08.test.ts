@@ -1,12 +1,14 @@
 // Parity, stage 08: each solution in solutions/08-text-to-image.ts against its lib counterpart on
 // seeded inputs, so the two independent versions cannot drift apart unnoticed.
 // Same names, same signatures: quantize (lib/vq.ts), clipLoss (lib/contrastive.ts) and
-// sampleTokens (lib/text-to-image.ts).
+// sampleTokens (lib/text-to-image.ts); imageTokenLoss (08.4) is lib's priorLoss with the prior's
+// Transformer passed as a function of the ids.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { clipLoss } from "../../lib/contrastive";
 import { makeRng, seed } from "../../lib/random";
-import { sampleTokens, type NextTokenLogits } from "../../lib/text-to-image";
+import { createPrior, priorLoss, sampleTokens, type NextTokenLogits } from "../../lib/text-to-image";
+import { transformerForward } from "../../lib/transformer";
 import { quantize } from "../../lib/vq";
 import type * as exercise from "../../exercises/08-text-to-image";
 import * as solution from "../../solutions/08-text-to-image";
@@ -105,5 +107,41 @@ describe("stage 08: solutions = lib", () => {
       [2, 2],
       [5, 0],
     ]);
+  });
+
+  it("imageTokenLoss(model, captions, codes, Vt) = lib's priorLoss on a seeded tiny prior, and its gradients", () => {
+    seed(21);
+    const prior = createPrior({ textVocab: 5, textLength: 3, codes: 4, imageTokens: 6, dModel: 16, heads: 2, layers: 1 });
+    try {
+      tf.tidy(() => {
+        const captions = tf.tensor2d(
+          [
+            [1, 2, 0],
+            [4, 3, 3],
+            [2, 0, 0],
+          ],
+          undefined,
+          "int32",
+        ); // [B, Lc]
+        const codes = tf.tensor2d(
+          [
+            [0, 1, 2, 3, 3, 1],
+            [2, 2, 0, 1, 3, 0],
+            [3, 0, 1, 1, 2, 2],
+          ],
+          undefined,
+          "int32",
+        ); // [B, N]
+        const model = (ids: tf.Tensor2D) => transformerForward(prior.transformer, ids).logits as tf.Tensor3D; // [B, L, V]
+        const lib = priorLoss(prior, captions, codes);
+        expect(lib.dataSync()[0]).toBeGreaterThan(0.5); // an untrained prior: about log K nats
+        expectClose(solution.imageTokenLoss(model, captions, codes, 5), lib, TOL);
+        const libG = tf.variableGrads(() => priorLoss(prior, captions, codes), prior.variables).grads;
+        const solG = tf.variableGrads(() => solution.imageTokenLoss(model, captions, codes, 5), prior.variables).grads;
+        for (const name of Object.keys(libG)) expectClose(solG[name], libG[name], { rtol: 1e-4, atol: 1e-6 });
+      });
+    } finally {
+      prior.dispose();
+    }
   });
 });

@@ -1,0 +1,49 @@
+// Numbers notebook 07's prose quotes, tied to the outputs that print them (see tests/notebooks/claims.ts).
+import type { Claim } from "../claims";
+
+/** Section 4's sweep table (cell 8a3e1bd8): the row of guidance scale w, its `column`-th number (1: accuracy, 2: diversity). */
+const sweepRow = (w: number, column: 1 | 2): RegExp =>
+  new RegExp(`\\n ${w} ${column === 1 ? "([\\d.]+) [\\d.]+" : "[\\d.]+ ([\\d.]+)"} -?[\\d.]+ ?\\n`);
+const SWEEP = "8a3e1bd8";
+const BOARD = "94ab6170";
+const accuracy = "With the label alone ($w = 1$) it agrees 83% of the time, at $w = 2$ 99%, at $w = 4$ always";
+const diversity = "diversity within a class 17.1 → 12.5 → 10.4 → 8.9";
+/** One scoreboard row's FID mean, min or max (cell 94ab6170), the row named by a regex source. */
+const fid = (row: string, part: "mean" | "min" | "max"): RegExp =>
+  new RegExp(`${row} ${part === "mean" ? "([\\d.]+) \\[" : part === "min" ? "[\\d.]+ \\[([\\d.]+)–" : "[\\d.]+ \\[[\\d.]+–([\\d.]+)\\]"}`);
+/** A scoreboard row's mean conditional accuracy: after FID, KID and diversity (each "mean [min–max]") and classes seen. */
+const boardAccuracy = (row: string): RegExp => new RegExp(`${row} [\\d.]+ \\[[^\\]]*\\] [\\d.]+ \\[[^\\]]*\\] [\\d.]+ \\[[^\\]]*\\] \\d+ \\[[^\\]]*\\] ([\\d.]+) \\[`);
+const COND = "diffusion, conditional \\(w = 1\\)";
+const UNCOND = "diffusion, unconditional \\(∅\\)";
+const GUIDED = "diffusion, guided \\(w = 2\\)";
+const first = "With the label alone ($w = 1$) the diffusion model's FID, 1.82 [1.72–1.89], is";
+const second = "without a label (∅) it is 7.25 [6.67–8.01]; then come the\n  VAE (12.50) and the GAN (21.05)";
+const guided = "At $w = 2$ the model draws the requested digit 98.3% of the time (83.4% with the label\n  alone), but its FID rises to 16.52";
+
+export const claims: Claim[] = [
+  // section 3: the checkpoint
+  { prose: "$p_\\text{uncond}$ (here 0.2)", quoted: "0.2", output: /label dropout ([\d.]+)/, cell: "9d432c59" },
+  { prose: "loaded as a 4,000-step checkpoint", quoted: "4,000", output: /checkpoint: (\d+) steps of batch/, cell: "9d432c59" },
+  // section 4: the guidance sweep
+  { prose: accuracy, quoted: "83%", output: sweepRow(1, 1), cell: SWEEP, scale: 100 },
+  { prose: accuracy, quoted: "99%", output: sweepRow(2, 1), cell: SWEEP, scale: 100 },
+  { prose: diversity, quoted: "17.1", output: sweepRow(0, 2), cell: SWEEP },
+  { prose: diversity, quoted: "12.5", output: sweepRow(1, 2), cell: SWEEP },
+  { prose: diversity, quoted: "10.4", output: sweepRow(2, 2), cell: SWEEP },
+  { prose: diversity, quoted: "8.9", output: sweepRow(4, 2), cell: SWEEP },
+  // section 6: the scoreboard
+  { prose: first, quoted: "1.82", output: fid(COND, "mean"), cell: BOARD },
+  { prose: first, quoted: "1.72", output: fid(COND, "min"), cell: BOARD },
+  { prose: first, quoted: "1.89", output: fid(COND, "max"), cell: BOARD },
+  { prose: "close to the floor of two halves of the real test set (1.37)", quoted: "1.37", output: /real test digits 1000–1999 ([\d.]+) /, cell: BOARD },
+  { prose: second, quoted: "7.25", output: fid(UNCOND, "mean"), cell: BOARD },
+  { prose: second, quoted: "6.67", output: fid(UNCOND, "min"), cell: BOARD },
+  { prose: second, quoted: "8.01", output: fid(UNCOND, "max"), cell: BOARD },
+  { prose: second, quoted: "12.50", output: fid("VAE \\(stage 4\\)", "mean"), cell: BOARD },
+  { prose: second, quoted: "21.05", output: fid("GAN \\(stage 5\\)", "mean"), cell: BOARD },
+  { prose: guided, quoted: "98.3%", output: boardAccuracy(GUIDED), cell: BOARD, scale: 100 },
+  { prose: guided, quoted: "83.4%", output: boardAccuracy(COND), cell: BOARD, scale: 100 },
+  { prose: guided, quoted: "16.52", output: fid(GUIDED, "mean"), cell: BOARD },
+  { prose: "The VAE's 0.298 bits/dim", quoted: "0.298", output: /([\d.]+) \/ [\d.]+ \(−ELBO \/ −IWAE/, cell: BOARD },
+  { prose: "diffusion model's 2.745 bits/dim", quoted: "2.745", output: /= ([\d.]+) bits\/dim, \d+ s/, cell: BOARD },
+];
