@@ -44,6 +44,12 @@ describe("checkClaims", () => {
     );
   });
 
+  it("with `within`, accepts a run-to-run wobble and no more", () => {
+    const nb = notebook("0.134 ppm/month.", stream("mean growth 0.1352 ppm/month\n"));
+    expect(checkClaims(nb, nb, [{ ...claim, within: 0.002 }])).toEqual([]);
+    expect(checkClaims(nb, nb, [{ ...claim, within: 0.001 }])).toHaveLength(1);
+  });
+
   it("reads HTML tables and text/plain, scales, signs, commas and percentages", () => {
     const html = [{ output_type: "display_data", data: { "text/html": ["<table><tr><td>class</td><td>0.918</td></tr></table>"] } }];
     const nb = notebook("91.8 % of 1,857 digits, slope −0.42", html, [

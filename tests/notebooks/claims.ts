@@ -24,6 +24,12 @@ export interface Claim {
   cell?: string;
   /** The printed number is multiplied by this before comparing (default 1; 100 when the prose says 91.8 % of a printed 0.918). */
   scale?: number;
+  /**
+   * For a number that changes between runs with the same seed (a judge or a GAN retrained in the notebook, whose
+   * floating-point sums are not always added in the same order): the printed number (after `scale`) may differ from
+   * the quoted one by at most this much (default: it must round to the quoted number).
+   */
+  within?: number;
 }
 
 interface Cell {
@@ -108,7 +114,9 @@ export function checkClaims(prose: NotebookJSON, executed: NotebookJSON, claims:
     }
     const agrees = (p: string) => {
       const v = parseQuoted(p).value * (claim.scale ?? 1);
-      return Number.isFinite(v) && v.toFixed(quoted.decimals) === quoted.value.toFixed(quoted.decimals);
+      if (!Number.isFinite(v)) return false;
+      if (claim.within !== undefined) return Math.abs(v - quoted.value) <= claim.within + 1e-9;
+      return v.toFixed(quoted.decimals) === quoted.value.toFixed(quoted.decimals);
     };
     if (!printed.some(agrees)) {
       problems.push(`${name}: the prose quotes ${claim.quoted}, the output prints ${printed.slice(0, 4).join(", ")} (${claim.output})`);
