@@ -25,8 +25,8 @@ export interface Claim {
   /** The printed number is multiplied by this before comparing (default 1; 100 when the prose says 91.8 % of a printed 0.918). */
   scale?: number;
   /**
-   * For a number that changes between runs with the same seed (a judge or a GAN retrained in the notebook, whose
-   * floating-point sums are not always added in the same order): the printed number (after `scale`) may differ from
+   * For a number that changes between runs with the same seed (a judge or a GAN retrained in the notebook; the cause
+   * is not pinned down, most likely floating-point sums added in another order): the printed number (after `scale`) may differ from
    * the quoted one by at most this much (default: it must round to the quoted number).
    */
   within?: number;
