@@ -8,8 +8,9 @@ import { defineConfig } from "vitest/config";
 //   browser             lib/plot.ts figures drawn offline in headless Chromium
 //   course              the hand-kept stage lists and lib's back-links agree (no kernel, a second)
 //   checkpoints         every shipped checkpoint loads, redraws its stored samples and meets its targets
-//   notebooks           every notebook executed through Jupyter (nbconvert), the browser checks of its exports,
-//                       the kernel's protocol, and every notebook run again through JupyterLab's UI
+//   notebooks           every notebook executed through Jupyter (nbconvert, with the addon when it is built), the
+//                       browser checks of its exports, the kernel's protocol, and every notebook run again through
+//                       JupyterLab's UI on wasm alone (GENAI_BLAS=off), as on a computer without a C compiler
 // `extends: true` lets every project inherit the timeouts below.
 // the lib projects select their backend once per file (GENAI_BACKEND), see the file
 const SETUP = "tests/helpers/setup-backend.ts";

@@ -23,6 +23,11 @@ export interface Stage {
   title: string;
   /** Time budget of the whole notebook run through Jupyter, in seconds. */
   seconds: number;
+  /**
+   * The same on wasm alone (no BLAS addon: a computer without a C compiler), in seconds; at
+   * least `seconds`. The JupyterLab test runs the course on that path and holds it to this.
+   */
+  wasmAloneSeconds: number;
   /** What you build, one line (markdown), as in the README's stage table. */
   build: string;
   /** The lib files the stage introduces, relative to lib/, e.g. `["vae.ts"]`. */
@@ -42,8 +47,8 @@ function field<T>(entry: Record<string, unknown>, key: string, name: string, ok:
 /**
  * The stages of a parsed budgets.json, in order. Throws, naming the entry and the field, unless every
  * key is a notebook name `NN-words`, the stages are 0, 1, 2, … with no gap, and every entry has
- * `title`, `seconds`, `build`, `lib` and `measured`.
- * @param json the parsed file: `{ "NN-name": { title, seconds, build, lib, measured }, … }`
+ * `title`, `seconds`, `wasmAloneSeconds`, `build`, `lib` and `measured`.
+ * @param json the parsed file: `{ "NN-name": { title, seconds, wasmAloneSeconds, build, lib, measured }, … }`
  */
 export function parseStages(json: unknown): Stage[] {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
@@ -60,6 +65,13 @@ export function parseStages(json: unknown): Stage[] {
       notebook,
       title: field(entry, "title", notebook, isText, "a non-empty string"),
       seconds: field(entry, "seconds", notebook, (v) => typeof v === "number" && v > 0, "a positive number"),
+      wasmAloneSeconds: field(
+        entry,
+        "wasmAloneSeconds",
+        notebook,
+        (v) => typeof v === "number" && v >= (entry.seconds as number),
+        `a number of seconds, at least "seconds" (${JSON.stringify(entry.seconds)})`,
+      ),
       build: field(entry, "build", notebook, isText, "a non-empty string"),
       lib: field(entry, "lib", notebook, (v) => Array.isArray(v) && v.length > 0 && v.every(isText), "a non-empty list of lib files"),
       measured: field(entry, "measured", notebook, isText, "a non-empty string"),

@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { addonInstallHint } from "./addon-hint";
 import { courseKernelsInfo, registerCourseKernels } from "./kernels";
 
 export type BackendName = "native" | "wasm" | "cpu";
@@ -91,7 +92,7 @@ async function choose(prefer: BackendName | "auto"): Promise<BackendChoice> {
       await tf.ready();
       silenceCpuAdvert();
       registerCourseKernels(TFJS_NAME[name]);
-      const blas = name !== "native" && courseKernelsInfo().blas ? "; matMul through OpenBLAS" : "";
+      const blas = name === "native" ? "" : addonPart(courseKernelsInfo());
       const detail =
         {
           native: "native TensorFlow, multi-threaded",
@@ -108,6 +109,16 @@ async function choose(prefer: BackendName | "auto"): Promise<BackendChoice> {
     why.push(`the ${name} backend did not initialise`);
   }
   throw new Error(`No tfjs backend could be started: ${why.join("; ")}`);
+}
+
+/**
+ * The addon's part of the report line on wasm and cpu: "matMul through OpenBLAS" (or Accelerate)
+ * when it runs; otherwise that it is off, or missing and the one command that builds it here.
+ */
+export function addonPart(info: { blas: boolean; blasOff: boolean }): string {
+  if (info.blas) return process.platform === "darwin" ? "; matMul through Accelerate" : "; matMul through OpenBLAS";
+  if (info.blasOff) return "; BLAS addon off (GENAI_BLAS=off)";
+  return `; no BLAS addon, for a faster course: ${addonInstallHint()}`;
 }
 
 function preferFromEnv(): BackendName | "auto" {

@@ -49,7 +49,16 @@
  * the thread count (default: the CPUs this process may use, at most 8).
  */
 #define _GNU_SOURCE
+/* macOS: Apple's Accelerate framework provides cblas_sgemm (every Mac has it; binding.gyp links
+ * it), so a Mac needs only Xcode's command-line tools. GENAI_ACCELERATE selects the same code
+ * elsewhere, to compile-check it. */
+#if defined(__APPLE__) || defined(GENAI_ACCELERATE)
+#define USE_ACCELERATE 1
+#include <Accelerate/Accelerate.h>
+#include <unistd.h>
+#else
 #include <cblas.h>
+#endif
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -61,9 +70,27 @@
 #include <string.h>
 #include <node_api.h>
 
+#ifdef USE_ACCELERATE
+/* Accelerate's BLAS threads itself; this file's tiles are meant to be single-threaded products,
+ * so its threads are limited before the first call (VECLIB_MAXIMUM_THREADS, read at first use). */
+static void blas_single_threaded(void) { setenv("VECLIB_MAXIMUM_THREADS", "1", 0); }
+static const char* blas_config(void) { return "Accelerate (macOS)"; }
+/* The CPUs this process may use: macOS has no affinity masks, so the online CPUs. */
+static int usable_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+#else
 /* OpenBLAS's own functions (declared in its cblas.h; repeated for other cblas headers). */
 void openblas_set_num_threads(int);
 char* openblas_get_config(void);
+static void blas_single_threaded(void) { openblas_set_num_threads(1); }
+static const char* blas_config(void) { return openblas_get_config(); }
+static int usable_cpus(void) {
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+#endif
 
 #define CHECK(call)                                                   \
   if ((call) != napi_ok) {                                            \
@@ -202,14 +229,11 @@ static void* worker_main(void* unused) {
 }
 
 static int start_pool(void) {
-  openblas_set_num_threads(1);
+  blas_single_threaded();
   int threads = 0;
   const char* setting = getenv("GENAI_BLAS_THREADS");
   if (setting != NULL) threads = atoi(setting);
-  if (threads <= 0) {
-    cpu_set_t set;
-    threads = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-  }
+  if (threads <= 0) threads = usable_cpus();
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads < 1) threads = 1;
   int started = 1;
@@ -775,7 +799,7 @@ static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_once(&pool_once, init_pool);
   char text[256];
-  snprintf(text, sizeof text, "%s, %d thread%s", openblas_get_config(), n_threads, n_threads == 1 ? "" : "s");
+  snprintf(text, sizeof text, "%s, %d thread%s", blas_config(), n_threads, n_threads == 1 ? "" : "s");
   napi_value out;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
   return out;

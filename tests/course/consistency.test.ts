@@ -65,7 +65,13 @@ describe("each check notices when its list is broken", () => {
     expect(lists(stale)[0]).toMatch(/^README.md's stage table: stage 6's "what you build" is not budgets.json's build/);
     const slower = broken((c) => (budgets(c)["06-diffusion"].seconds = 300));
     expect(lists(slower)).toEqual(["README.md's stage table: stage 6's time budget is 240 s, budgets.json says 300 s"]);
-    const extra = broken((c) => (c.readme = c.readme.replace(row5, (r) => `${r}| 9 | \`09-flows\` | flows | 60 s | — | planned |\n`)));
+    const wasm = broken((c) => (budgets(c)["06-diffusion"].wasmAloneSeconds = 999));
+    expect(lists(wasm)).toEqual([
+      `README.md's stage table: stage 6's wasm-alone budget is ${budgets(course)["06-diffusion"].wasmAloneSeconds} s, budgets.json says 999 s`,
+    ]);
+    const extra = broken(
+      (c) => (c.readme = c.readme.replace(row5, (r) => `${r}| 9 | \`09-flows\` | flows | 60 s | — | 90 s | — | planned |\n`)),
+    );
     expect(lists(extra)).toEqual(["README.md's stage table has stage 9 (09-flows), which notebooks/budgets.json lacks"]);
   });
 

@@ -95,11 +95,17 @@ function stagesOf(c: Course): { stages: Stage[]; problems: string[] } {
 // ---------------------------------------------------------------------------------------------
 // (c) The stage lists agree with notebooks/budgets.json
 
-/** The README's stage table: `| N | \`NN-name\` | what you build | S s | …`. */
-function readmeStageRows(readme: string): { stage: number; notebook: string; build: string; seconds: number }[] {
+/** The README's stage table: `| N | \`NN-name\` | what you build | S s | measured | W s | …` (W: the wasm-alone budget). */
+function readmeStageRows(readme: string): { stage: number; notebook: string; build: string; seconds: number; wasmAlone: number | null }[] {
   const rows = [];
-  for (const m of readme.matchAll(/^\| (\d+) \| `([^`]+)` \| (.*?) \| (\d+) s \|/gm)) {
-    rows.push({ stage: Number(m[1]), notebook: m[2], build: m[3], seconds: Number(m[4]) });
+  for (const m of readme.matchAll(/^\| (\d+) \| `([^`]+)` \| (.*?) \| (\d+) s \|(?: [^|]* \| (\d+) s \|)?/gm)) {
+    rows.push({
+      stage: Number(m[1]),
+      notebook: m[2],
+      build: m[3],
+      seconds: Number(m[4]),
+      wasmAlone: m[5] === undefined ? null : Number(m[5]),
+    });
   }
   return rows;
 }
@@ -146,6 +152,12 @@ export function stageListProblems(c: Course): string[] {
     }
     if (row.seconds !== s.seconds)
       problems.push(`README.md's stage table: stage ${s.stage}'s time budget is ${row.seconds} s, budgets.json says ${s.seconds} s`);
+    if (row.wasmAlone !== s.wasmAloneSeconds) {
+      problems.push(
+        `README.md's stage table: stage ${s.stage}'s wasm-alone budget is ${row.wasmAlone === null ? "missing" : `${row.wasmAlone} s`}, ` +
+          `budgets.json says ${s.wasmAloneSeconds} s`,
+      );
+    }
   }
   for (const r of rows)
     if (!byName.has(r.notebook))

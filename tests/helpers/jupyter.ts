@@ -17,7 +17,10 @@ const PREFIX = path.join(BUILD, "jupyter");
 
 export interface Budget {
   title: string;
+  /** With the machine's fastest path (the BLAS addon where it builds). */
   seconds: number;
+  /** On wasm alone (GENAI_BLAS=off), as on a computer without a C compiler. */
+  wasmAloneSeconds: number;
 }
 
 /** The one table of notebook time budgets (also shown in the README). */

@@ -120,6 +120,8 @@ export interface ServerOptions {
   name?: string;
   /** Start from an empty Jupyter data dir: no notebook is trusted (default false). */
   freshData?: boolean;
+  /** More environment for the server and so its kernels, e.g. `{ GENAI_BLAS: "off" }`. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -162,6 +164,7 @@ export async function startServer(app: AppName, options: ServerOptions = {}): Pr
         JUPYTER_DATA_DIR: dataDir,
         JUPYTER_RUNTIME_DIR: path.join(state, "runtime"),
         JUPYTER_CONFIG_DIR: path.join(state, "config"),
+        ...options.env,
       },
     },
   );

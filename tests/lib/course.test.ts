@@ -6,7 +6,14 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { courseMap, learnedTable, parseStages, readStages } from "../../lib/course";
 
-const entry = (title: string) => ({ title, seconds: 30, build: `build *${title}*`, lib: [`${title}.ts`], measured: `${title} measured` });
+const entry = (title: string) => ({
+  title,
+  seconds: 30,
+  wasmAloneSeconds: 60,
+  build: `build *${title}*`,
+  lib: [`${title}.ts`],
+  measured: `${title} measured`,
+});
 
 describe("parseStages", () => {
   it("returns the stages in order, numbered by the notebook prefix", () => {
@@ -20,6 +27,7 @@ describe("parseStages", () => {
       notebook: "01-b",
       title: "b",
       seconds: 30,
+      wasmAloneSeconds: 60,
       build: "build *b*",
       lib: ["b.ts"],
       measured: "b measured",
@@ -31,6 +39,9 @@ describe("parseStages", () => {
     expect(() => parseStages({ vae: entry("a") })).toThrow(/key "vae" must be a notebook name NN-words/);
     expect(() => parseStages({ "00-a": { ...entry("a"), build: "" } })).toThrow(/"00-a"\.build must be a non-empty string, got ""/);
     expect(() => parseStages({ "00-a": { ...entry("a"), seconds: "30" } })).toThrow(/"00-a"\.seconds must be a positive number/);
+    expect(() => parseStages({ "00-a": { ...entry("a"), wasmAloneSeconds: 20 } })).toThrow(
+      /"00-a"\.wasmAloneSeconds must be a number of seconds, at least "seconds" \(30\), got 20/,
+    );
     expect(() => parseStages({ "00-a": { ...entry("a"), lib: [] } })).toThrow(/"00-a"\.lib must be a non-empty list of lib files/);
     const { measured: _, ...noMeasured } = entry("a");
     expect(() => parseStages({ "00-a": noMeasured })).toThrow(/"00-a"\.measured must be a non-empty string, got undefined/);

@@ -11,6 +11,14 @@ describe("selectBackend", () => {
     expect(choice.report).not.toContain("\n");
   });
 
+  it("says on wasm and cpu whether the BLAS addon runs (GENAI_BLAS=off in the no-addon project)", async () => {
+    const choice = await selectBackend({ quiet: true });
+    if (choice.name === "native") return;
+    expect(choice.report).toMatch(
+      process.env.GENAI_BLAS === "off" ? /; BLAS addon off \(GENAI_BLAS=off\)\)/ : /; (matMul through|no BLAS addon)/,
+    );
+  });
+
   it("returns the same choice when called again", async () => {
     const a = await selectBackend({ quiet: true });
     const b = await selectBackend({ quiet: true });
