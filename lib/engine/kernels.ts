@@ -13,8 +13,9 @@
  *   Convolutions otherwise (wasm's input gradient; all three through the addon): lib/engine/conv-kernels.ts.
  *   wasm slow paths that dominate small models' steps, replaced by loops over heap views:
  *       Sum over leading axes (every bias gradient; wasm transposes first) as 1ᵀ·X through
- *       the addon's matMul, or without it a loop (XNNPACK would pack X on every call); Slice and SplitV (wasm copies the whole input first); Concat and
- *       GatherV2 (per-row subarrays); Identity (copies; the cpu backend shares, as here);
+ *       the addon's matMul, or without it a loop (XNNPACK would pack X on every call); Slice
+ *       and SplitV (wasm copies the whole input first); Concat and GatherV2 (per-row
+ *       subarrays); Identity (copies; the cpu backend shares, as here);
  *       Pow with exponent 2, 3 or 4 (powf) as products; Tanh (scalar libm) through the
  *       vectorised Sigmoid, or Math.tanh for small inputs; Sin and Cos (scalar libm, 5x slower
  *       than JavaScript's Math.sin).
@@ -661,11 +662,6 @@ function checkLogSoftmaxInputs(name: string, logits: TensorInfo, targets: Tensor
   return [N, V];
 }
 
-/**
- * The addon's two cross-entropy loops in JavaScript, for wasm and cpu without it: one pass per row
- * each way instead of tfjs's max, subtract, exp, sum, log and one-hot product kernels (wasm's Exp
- * is scalar libm; V8's Math.exp is about twice as fast, and each kernel is a pass over [N, V]).
- */
 /** 2^n for n = -127 … 128, at index n + 127 (expFast's scale). */
 const TWO_POW = Float64Array.from({ length: 256 }, (_, k) => 2 ** (k - 127));
 /** 1.5·2^52: adding and subtracting it rounds a double to the nearest integer. */
@@ -686,6 +682,11 @@ function expFast(x: number): number {
   return (r * q + r + 1) * TWO_POW[(n + 127) | 0];
 }
 
+/**
+ * The addon's two cross-entropy loops in JavaScript, for wasm and cpu without it: one pass per row
+ * each way instead of tfjs's max, subtract, exp, sum, log and one-hot product kernels (wasm's Exp
+ * is scalar libm; V8's Math.exp is about twice as fast, and each kernel is a pass over [N, V]).
+ */
 const XENT_LOOPS: Pick<BlasAddon, "xentForward" | "xentBackward"> = {
   xentForward(logits, targets, logp, lse, n, v) {
     for (let r = 0; r < n; r++) {

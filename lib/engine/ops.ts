@@ -35,8 +35,8 @@ export function oneHotFloat(ids: tf.Tensor1D, V: number): tf.Tensor2D {
 
 /**
  * log softmax(logits_n)[y_n] for each row n (0 where y_n is outside [0, V), e.g. PAD).
- * Where the course's compiled kernels are registered (wasm and cpu with the BLAS addon) it is
- * one pass over [N, V] each way, with the gradient
+ * On wasm and cpu, where the course's kernels are registered, it is one pass over [N, V] each
+ * way (the BLAS addon's compiled loop, or the same loop in JavaScript without it), with the gradient
  *   ∂ log softmax(x)[y] / ∂x_i = [i = y] − softmax(x)_i;
  * elsewhere the same numbers from tf ops.
  * @param logits shape [N, V]

@@ -50,4 +50,31 @@ describe("targetLogSoftmax", () => {
     });
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it("matches log-sum-exp in float64 over a wide range of logits, value and gradient", () => {
+    const before = tf.memory().numTensors;
+    const N = 6;
+    const V = 257;
+    // Deterministic spread over [-90, 90]: past float32's exp range at both ends, where a fast exp clamps.
+    const x = Array.from({ length: N * V }, (_, k) => 90 * Math.sin(k * 0.37 + (k % 7)) * (k % 3 === 0 ? 1 : 0.1));
+    const ids = [0, 5, 256, 100, -1, 17];
+    const expected: number[] = [];
+    const expectedGrad: number[] = [];
+    for (let r = 0; r < N; r++) {
+      const row = x.slice(r * V, (r + 1) * V).map((v) => Math.fround(v));
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+      const y = ids[r];
+      expected.push(y >= 0 ? row[y] - lse : 0);
+      for (let i = 0; i < V; i++) expectedGrad.push(y >= 0 ? (i === y ? 1 : 0) - Math.exp(row[i] - lse) : 0);
+    }
+    tf.tidy(() => {
+      const logits = tf.tensor2d(x, [N, V]);
+      const targets = tf.tensor1d(ids, "int32");
+      const { grads } = tf.valueAndGrads((l: tf.Tensor) => tf.sum(targetLogSoftmax(l as tf.Tensor2D, targets)))([logits]);
+      expectClose(targetLogSoftmax(logits, targets), expected, { rtol: 1e-5, atol: 1e-5 });
+      expectClose(grads[0].reshape([-1]), expectedGrad, { rtol: 1e-4, atol: 1e-6 });
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
