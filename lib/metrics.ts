@@ -14,6 +14,7 @@
  *   anomalyAUC                       how well a score separates anomalies: ROC AUC (Mann–Whitney)
  *   classShares                      the share of each class among predicted labels (mode coverage)
  *   borderIntensity                  the mean pixel of a frame along the image's edge (grain shows there)
+ *   borderParts                      that frame's mean split into faint haze and bright strokes
  *   separatedOrder                   a ranking from repeated measurements that orders only what their ranges separate
  *
  * Sources: M. Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local
@@ -250,6 +251,35 @@ export function borderIntensity(images: tf.Tensor2D, side: number, width = 2): n
     for (let c = 0; c < side; c++) if (r < width || c < width || r >= side - width || c >= side - width) mask[r * side + c] = 1;
   const inFrame = mask.reduce((a, b) => a + b, 0);
   return tf.tidy(() => tf.sum(tf.mul(images, tf.tensor2d(mask, [1, side * side]))).dataSync()[0] / (images.shape[0] * inFrame));
+}
+
+/** The border frame's mean intensity split by pixel brightness (see {@link borderParts}). */
+export interface BorderParts {
+  /** The whole frame's mean, = {@link borderIntensity}; = haze + strokes. */
+  total: number;
+  /** What the faint pixels (≤ `faint`) add to the mean: a grey haze. */
+  haze: number;
+  /** What the bright pixels (> `faint`) add: strokes that reach into the frame. */
+  strokes: number;
+}
+
+/**
+ * The border frame's mean intensity ({@link borderIntensity}) split in two: the part of faint
+ * pixels (at most `faint`, a grey haze or grain) and the part of bright ones (strokes that reach
+ * into the frame). A generator with grainy backgrounds differs from real digits in the first,
+ * one that draws digits too large or off-centre in the second.
+ * @param images shape [N, side·side], values in [0, 1]
+ * @param options width of the frame (default 2), faint: the brightest pixel counted as haze (default 0.1)
+ */
+export function borderParts(images: tf.Tensor2D, side: number, options: { width?: number; faint?: number } = {}): BorderParts {
+  const { width = 2, faint = 0.1 } = options;
+  if (!(faint >= 0 && faint < 1)) throw new Error(`options.faint must be a pixel value in [0, 1), got ${faint}`);
+  const total = borderIntensity(images, side, width);
+  const haze = tf.tidy(() => {
+    const dim = tf.mul(images, tf.cast(tf.lessEqual(images, faint), "float32")) as tf.Tensor2D; // the faint pixels only
+    return borderIntensity(dim, side, width);
+  });
+  return { total, haze, strokes: total - haze };
 }
 
 /**

@@ -7,13 +7,16 @@
  * with the reparameterisation trick z = zMean + exp(½ zLogVar)·ε, ε ~ N(0, I).
  * Kingma & Welling (2014), "Auto-Encoding Variational Bayes"; Rezende, Mohamed & Wierstra
  * (2014). The tighter importance-weighted bound for evaluation: Burda, Grosse & Salakhutdinov
- * (2016), "Importance Weighted Autoencoders" (IWAE). The KL weight β: Higgins et al. (2017).
+ * (2016), "Importance Weighted Autoencoders" (IWAE). The discretised logistic decoder for 8-bit
+ * pixels: Kingma et al. (2016), "Improved Variational Inference with Inverse Autoregressive Flow",
+ * and Salimans et al. (2017), "PixelCNN++". The KL weight β: Higgins et al. (2017).
  * A deterministic autoencoder for comparison. Taught in notebooks/04-vae.ipynb.
  *
  *   createVAE, createAutoencoder     MLP encoder/decoder models (lib/layers.ts's createMLP and dense)
  *   reparameterize                   z = μ + σ·ε                        ("The reparameterisation trick")
  *   gaussianKL                       KL(N(μ, σ²) ‖ N(0, I)) in closed form ("The KL term")
  *   bernoulliLogLik, gaussianLogLik  log p(x|z), summed over pixels     ("The reconstruction term")
+ *   discretizedLogisticLogLik        log p(x|z) for 8-bit grey pixels: a logistic over each pixel's bin
  *   elbo, vaeLoss                    the ELBO's parts; the loss −(recon − β·KL), batch mean
  *   iwaeBound                        the K-sample importance-weighted bound ("How good is it?")
  *   samplePrior, interpolateLatent, latentGrid   generating from the model
@@ -39,13 +42,21 @@ export interface VAEOptions {
   /** Latent dimensions Z (default 20). */
   latentDim?: number;
   /**
-   * p(x|z): `"bernoulli"` (default; the decoder outputs logits, for pixels in {0, 1} or [0, 1])
-   * or `"gaussian"` (the decoder outputs means; fixed variance `decoderLogVar`).
+   * p(x|z): `"bernoulli"` (default; the decoder outputs logits, for pixels in {0, 1} or [0, 1]),
+   * `"gaussian"` (the decoder outputs means; fixed variance `decoderLogVar`), or
+   * `"discretized-logistic"` (for 8-bit pixels scaled to [−1, 1], the 256 values −1 + 2k/255: the
+   * decoder outputs 2·D numbers, a mean and a log-scale per pixel; a proper distribution over the
+   * 256 levels, so the bound is in the same units as the diffusion model's, Ho et al. eq. 5).
    */
-  likelihood?: "bernoulli" | "gaussian";
+  likelihood?: Likelihood;
   /** log σ² of the Gaussian decoder, the same for every pixel (default log 0.1² ≈ −4.605). */
   decoderLogVar?: number;
 }
+
+/** The decoder's distributions p(x|z); see {@link VAEOptions.likelihood}. */
+export type Likelihood = "bernoulli" | "gaussian" | "discretized-logistic";
+
+const LIKELIHOODS: readonly Likelihood[] = ["bernoulli", "gaussian", "discretized-logistic"];
 
 /** The options with their defaults filled in. */
 export type VAEConfig = Required<VAEOptions>;
@@ -62,8 +73,10 @@ function config(options: VAEOptions): VAEConfig {
   assertInt(c.latentDim, "options.latentDim", 1);
   if (!Array.isArray(c.hiddenDims)) throw new Error("options.hiddenDims must be an array of layer sizes, e.g. [400]");
   c.hiddenDims.forEach((h, i) => assertInt(h, `options.hiddenDims[${i}]`, 1));
-  if (c.likelihood !== "bernoulli" && c.likelihood !== "gaussian") {
-    throw new Error(`options.likelihood must be "bernoulli" or "gaussian", got ${JSON.stringify(c.likelihood)}`);
+  if (!LIKELIHOODS.includes(c.likelihood)) {
+    throw new Error(
+      `options.likelihood must be one of ${LIKELIHOODS.map((l) => JSON.stringify(l)).join(", ")}, got ${JSON.stringify(c.likelihood)}`,
+    );
   }
   if (!Number.isFinite(c.decoderLogVar)) throw new Error(`options.decoderLogVar must be a finite number, got ${c.decoderLogVar}`);
   return c;
@@ -81,7 +94,10 @@ export interface VAE {
   variables: tf.Variable[];
   /** q(z|x). @param x shape [B, D] @returns zMean, zLogVar, each [B, Z] */
   encode(x: tf.Tensor2D): { zMean: tf.Tensor2D; zLogVar: tf.Tensor2D };
-  /** The decoder's output: logits (Bernoulli) or means (Gaussian). @param z shape [B, Z] @returns [B, D] */
+  /**
+   * The decoder's output: logits (Bernoulli), means (Gaussian), or means then log-scales
+   * (discretised logistic, columns 0..D−1 and D..2D−1). @param z shape [B, Z] @returns [B, D] ([B, 2D] for the logistic)
+   */
   decode(z: tf.Tensor2D): tf.Tensor2D;
   /** Frees the variables. */
   dispose(): void;
@@ -117,8 +133,8 @@ export function createVAE(options: VAEOptions = {}): VAE {
 
 /**
  * The encoder's stack D → hiddenDims with ReLU after every layer (its last included), `nHeads`
- * linear heads Hd → Z, and the decoder MLP Z → reversed hiddenDims → D (ReLU between layers,
- * linear output), drawn in that order (w then b, layer by layer).
+ * linear heads Hd → Z, and the decoder MLP Z → reversed hiddenDims → D (2D for the discretised
+ * logistic; ReLU between layers, linear output), drawn in that order (w then b, layer by layer).
  */
 function encoderDecoder(c: VAEConfig, nHeads: number): { encoder: Stack; heads: Dense[]; decoder: MLP } {
   const last = c.hiddenDims.length ? c.hiddenDims[c.hiddenDims.length - 1] : c.inputDim;
@@ -126,7 +142,8 @@ function encoderDecoder(c: VAEConfig, nHeads: number): { encoder: Stack; heads: 
     ? createMLP([c.inputDim, ...c.hiddenDims], { output: "relu" })
     : { apply: (x) => x, layers: [], variables: [] }; // no hidden layers: x itself
   const heads = Array.from({ length: nHeads }, () => dense(last, c.latentDim));
-  const decoder = createMLP([c.latentDim, ...[...c.hiddenDims].reverse(), c.inputDim]);
+  const outputs = c.likelihood === "discretized-logistic" ? 2 * c.inputDim : c.inputDim;
+  const decoder = createMLP([c.latentDim, ...[...c.hiddenDims].reverse(), outputs]);
   return { encoder, heads, decoder };
 }
 
@@ -139,7 +156,7 @@ export interface Autoencoder {
   variables: tf.Variable[];
   /** @param x shape [B, D] @returns z, shape [B, Z] */
   encode(x: tf.Tensor2D): tf.Tensor2D;
-  /** @param z shape [B, Z] @returns logits (Bernoulli) or means (Gaussian), shape [B, D] */
+  /** @param z shape [B, Z] @returns logits (Bernoulli), means (Gaussian), shape [B, D]; [B, 2D] for the logistic as in {@link VAE.decode} */
   decode(z: tf.Tensor2D): tf.Tensor2D;
   dispose(): void;
 }
@@ -159,7 +176,7 @@ export function createAutoencoder(options: VAEOptions = {}): Autoencoder {
     },
     decode(z) {
       assertShape(z, [null, c.latentDim], "z", ["B", "Z"]);
-      return decoder.apply(z); // [B, D]
+      return decoder.apply(z); // [B, D] ([B, 2D] for the logistic)
     },
     dispose: () => tf.dispose(variables),
   };
@@ -271,14 +288,71 @@ export function gaussianLogLik(x: tf.Tensor2D, mean: tf.Tensor2D, logVar: number
   return logNormal(x, mean, logVar) as tf.Tensor1D;
 }
 
+/** The smallest log-scale the discretised logistic uses (scale e^−7 ≈ 0.0009, a tenth of a bin). */
+const MIN_LOG_SCALE = -7;
+
+/** log(1 − e^−u) for u > 0 as log(−expm1(−u)): accurate for small u, where 1 − e^−u would lose its digits. */
+function logOneMinusExpNeg(u: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.log(tf.neg(tf.expm1(tf.neg(u)))));
+}
+
+/** log σ(a) = −log(1 + e^−a), stably: −(max(−a, 0) + log(1 + e^−|a|)). */
+function logSigmoid(a: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.neg(tf.add(tf.relu(tf.neg(a)), tf.log1p(tf.exp(tf.neg(tf.abs(a)))))));
+}
+
+/**
+ * The discretised logistic log-likelihood of 8-bit pixels scaled to [−1, 1], summed over pixels.
+ * Pixel d's level x_d = −1 + 2k/255 owns the bin [x_d − 1/255, x_d + 1/255] (the two end bins
+ * reach to ∓∞), and
+ *
+ *   p(x_d) = σ((x_d + 1/255 − μ_d)/s_d) − σ((x_d − 1/255 − μ_d)/s_d),   s_d = e^{logScale_d},
+ *
+ * with σ the logistic CDF (Kingma et al. 2016; Salimans et al. 2017). The 256 probabilities of a
+ * pixel sum to 1, so −log p is a code length in nats, as for the diffusion model's discrete
+ * decoder. Computed without subtracting two close numbers: with a = (x + 1/255 − μ)/s and
+ * b = (x − 1/255 − μ)/s, σ(a) − σ(b) = σ(a)·σ(−b)·(1 − e^{−(a−b)}), a − b = 2/(255 s).
+ * Log-scales are clipped below at −7.
+ * @param x shape [B, D], every value on the grid −1 + 2k/255 (not checked: this runs in training)
+ * @param means μ, shape [B, D]
+ * @param logScales log s, shape [B, D]
+ * @returns nats, shape [B]
+ */
+export function discretizedLogisticLogLik(x: tf.Tensor2D, means: tf.Tensor2D, logScales: tf.Tensor2D): tf.Tensor1D {
+  assertShape(x, [null, null], "x", ["B", "D"]);
+  assertShape(means, x.shape, "means", ["B", "D"]);
+  assertShape(logScales, x.shape, "logScales", ["B", "D"]);
+  return tf.tidy(() => {
+    const logS = tf.maximum(logScales, MIN_LOG_SCALE); // [B, D]
+    const invS = tf.exp(tf.neg(logS)); // 1/s
+    const centred = tf.sub(x, means); // [B, D]
+    const a = tf.mul(tf.add(centred, 1 / 255), invS); // upper edge, standardised
+    const b = tf.mul(tf.sub(centred, 1 / 255), invS); // lower edge
+    const logUpper = logSigmoid(a); // log σ(a): the bottom bin (x = −1), whose lower edge is −∞
+    const logLower = logSigmoid(tf.neg(b)); // log(1 − σ(b)) = log σ(−b): the top bin (x = 1)
+    const middle = tf.add(tf.add(logUpper, logLower), logOneMinusExpNeg(tf.mul(2 / 255, invS)));
+    const bottom = tf.less(x, -1 + 1 / 255);
+    const top = tf.greater(x, 1 - 1 / 255);
+    const perPixel = tf.where(bottom, logUpper, tf.where(top, logLower, middle)); // [B, D]
+    return tf.sum(perPixel, 1) as tf.Tensor1D; // [B]
+  });
+}
+
 /**
  * log p(x|z) for the model's likelihood, from the decoder's output.
  * @param x shape [B, D]
- * @param decoded logits or means, shape [B, D]
+ * @param decoded logits or means, shape [B, D]; means then log-scales, [B, 2D], for the logistic
  * @returns nats, shape [B]
  */
 export function reconLogLik(config: VAEConfig, x: tf.Tensor2D, decoded: tf.Tensor2D): tf.Tensor1D {
-  return config.likelihood === "bernoulli" ? bernoulliLogLik(x, decoded) : gaussianLogLik(x, decoded, config.decoderLogVar);
+  if (config.likelihood === "bernoulli") return bernoulliLogLik(x, decoded);
+  if (config.likelihood === "gaussian") return gaussianLogLik(x, decoded, config.decoderLogVar);
+  const [B, D] = x.shape;
+  assertShape(decoded, [B, 2 * D], "decoded", ["B", "2D (means, then log-scales)"]);
+  return tf.tidy(() => {
+    const [means, logScales] = tf.split(decoded, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    return discretizedLogisticLogLik(x, means, logScales);
+  });
 }
 
 /** Options of {@link elbo} and {@link vaeLoss}. */
@@ -387,11 +461,17 @@ export function iwaeBound(vae: VAE, x: tf.Tensor2D, options: IWAEOptions = {}): 
 // ---------------------------------------------------------------------------------------------
 // Generating
 
-/** The decoder's output as pixel values: σ(logits) (Bernoulli) or the means (Gaussian). @param z shape [B, Z] @returns [B, D] */
+/**
+ * The decoder's output as pixel values: σ(logits) (Bernoulli), the means (Gaussian), or the
+ * logistic's means clipped to [−1, 1], the data's scale (discretised logistic).
+ * @param z shape [B, Z] @returns [B, D]
+ */
 export function decodeMean(model: VAE | Autoencoder, z: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const out = model.decode(z);
-    return model.config.likelihood === "bernoulli" ? tf.sigmoid(out) : out;
+    if (model.config.likelihood === "bernoulli") return tf.sigmoid(out);
+    if (model.config.likelihood === "gaussian") return out;
+    return out.slice([0, 0], [out.shape[0], model.config.inputDim]).clipByValue(-1, 1) as tf.Tensor2D;
   });
 }
 

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   borderIntensity,
+  borderParts,
   classShares,
   separatedOrder,
   anomalyAUC,
@@ -153,6 +154,22 @@ describe("classShares and borderIntensity", () => {
     expect(borderIntensity(images, 5, 1)).toBeCloseTo(1 / 16, 7);
     expect(() => borderIntensity(images, 5, 3)).toThrow(/width/);
     expect(() => borderIntensity(images, 6, 1)).toThrow(/images/);
+    images.dispose();
+  });
+
+  it("borderParts splits the frame's mean into faint haze and bright strokes", () => {
+    // 5 × 5, width 1: 16 frame pixels; four at 0.05 (haze), one at 0.8 (a stroke), one at 0.1 (haze: ≤ faint).
+    const v = new Float32Array(25);
+    for (const i of [0, 1, 2, 3]) v[i] = 0.05;
+    v[24] = 0.8;
+    v[10] = 0.1;
+    v[12] = 1; // the centre: not in the frame
+    const images = tf.tensor2d(v, [1, 25]);
+    const parts = borderParts(images, 5, { width: 1, faint: 0.1 });
+    expect(parts.haze).toBeCloseTo(0.3 / 16, 6);
+    expect(parts.strokes).toBeCloseTo(0.8 / 16, 6);
+    expect(parts.total).toBeCloseTo(1.1 / 16, 6);
+    expect(() => borderParts(images, 5, { faint: 1 })).toThrow(/options.faint must be a pixel value in \[0, 1\), got 1/);
     images.dispose();
   });
 });

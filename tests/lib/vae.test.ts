@@ -11,6 +11,7 @@ import {
   createAutoencoder,
   createVAE,
   decodeMean,
+  discretizedLogisticLogLik,
   elbo,
   gaussianKL,
   gaussianLogLik,
@@ -25,6 +26,7 @@ import {
   type VAE,
 } from "../../lib/vae";
 import { expectClose } from "../helpers/close";
+import { centralDifference } from "../helpers/gradcheck";
 
 const ref = JSON.parse(fs.readFileSync("tests/reference/vae.json", "utf8"));
 const { D, H, Z, B } = ref.dims as Record<string, number>;
@@ -272,11 +274,103 @@ describe("models and generation", () => {
     expect(() => bernoulliLogLik(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D)).toThrow(
       /logits must have shape \[2, 3\]/,
     );
-    expect(() => createVAE({ likelihood: "poisson" as never })).toThrow(/options.likelihood must be "bernoulli" or "gaussian"/);
+    expect(() => createVAE({ likelihood: "poisson" as never })).toThrow(
+      /options.likelihood must be one of "bernoulli", "gaussian", "discretized-logistic", got "poisson"/,
+    );
     expect(() => elbo(vae, tf.zeros([1, 6]) as tf.Tensor2D, { beta: -1 })).toThrow(/options.beta must be a number ≥ 0/);
     expect(() => iwaeBound(vae, tf.zeros([2, 6]) as tf.Tensor2D, { eps: tf.zeros([3, 1, 2]) as tf.Tensor3D })).toThrow(
       /options.eps must have shape \[3, 2, 2\]/,
     );
     vae.dispose();
+  });
+});
+
+describe("the discretised logistic decoder (8-bit pixels in [−1, 1])", () => {
+  const logistic = (z: number) => 1 / (1 + Math.exp(-z));
+  /** log p(x) by the definition in float64: the logistic CDF's difference over the bin, end bins to ∓∞. */
+  const byDefinition = (x: number, mu: number, logS: number) => {
+    const s = Math.exp(Math.max(logS, -7));
+    const upper = x > 1 - 1e-6 ? 1 : logistic((x + 1 / 255 - mu) / s);
+    const lower = x < -1 + 1e-6 ? 0 : logistic((x - 1 / 255 - mu) / s);
+    return Math.log(upper - lower);
+  };
+  const level = (k: number) => -1 + (2 * k) / 255;
+
+  it("equals the CDF difference computed in float64, end bins and narrow and wide scales included", () => {
+    const ks = [0, 0, 1, 7, 100, 127, 128, 200, 254, 255, 255, 30];
+    const mus = [-1, 0.3, -0.99, -0.5, 0.0, 0.01, -0.2, 0.6, 1.2, 1.0, -0.4, -0.77];
+    const logSs = [-6, -1, -4, -2.5, 0, -5.5, 1.5, -3, -0.5, -6.9, 2, -4.4];
+    const x = tf.tensor2d(ks.map(level), [2, 6]);
+    const got = discretizedLogisticLogLik(x, tf.tensor2d(mus, [2, 6]), tf.tensor2d(logSs, [2, 6])).arraySync();
+    const want = [0, 1].map((b) =>
+      [0, 1, 2, 3, 4, 5].reduce((acc, d) => acc + byDefinition(level(ks[6 * b + d]), mus[6 * b + d], logSs[6 * b + d]), 0),
+    );
+    expectClose(got, want, { rtol: 1e-4, atol: 1e-4 });
+  });
+
+  it("is a distribution: the 256 levels' probabilities sum to 1 for a pixel, for any mean and scale", () => {
+    const x = tf.tensor2d(Array.from({ length: 256 }, (_, k) => [level(k)])); // [256, 1]: one pixel, every level
+    for (const [mu, logS] of [
+      [0, -3],
+      [-1, -7],
+      [0.9, 0.5],
+      [-0.37, -5],
+      [2, -2],
+    ]) {
+      const logP = discretizedLogisticLogLik(x, tf.fill([256, 1], mu) as tf.Tensor2D, tf.fill([256, 1], logS) as tf.Tensor2D);
+      expect(tf.sum(tf.exp(logP)).dataSync()[0]).toBeCloseTo(1, 4);
+      logP.dispose();
+    }
+    x.dispose();
+  });
+
+  it("has the gradients of the definition (central differences in float64)", () => {
+    const ks = [0, 64, 128, 255];
+    const mus = [-0.9, -0.5, 0.1, 0.8];
+    const logSs = [-3, -2, -1.5, -2.5];
+    const x = tf.tensor2d(ks.map(level), [1, 4]);
+    const f = (m: tf.Tensor, l: tf.Tensor) => discretizedLogisticLogLik(x, m as tf.Tensor2D, l as tf.Tensor2D).sum();
+    const [gMu, gLogS] = tf
+      .grads(f)([tf.tensor2d(mus, [1, 4]), tf.tensor2d(logSs, [1, 4])])
+      .map((g) => Array.from(g.dataSync()));
+    const total = (m: ArrayLike<number>, l: ArrayLike<number>) => ks.reduce((acc, k, d) => acc + byDefinition(level(k), m[d], l[d]), 0);
+    const numMu = ks.map((_, d) => centralDifference((v) => total(v, logSs), mus, d, 1e-3));
+    const numLogS = ks.map((_, d) => centralDifference((v) => total(mus, v), logSs, d, 1e-3));
+    expectClose(gMu, numMu, { rtol: 2e-2, atol: 2e-2 });
+    expectClose(gLogS, numLogS, { rtol: 2e-2, atol: 2e-2 });
+    x.dispose();
+  });
+
+  it("in a VAE: the decoder gives means and log-scales, the bounds are finite, training lowers the loss, nothing leaks", () => {
+    seed(5);
+    const opt = tf.train.adam(0.02);
+    const before = tf.memory().numTensors;
+    const vae = createVAE({ inputDim: 6, hiddenDims: [8], latentDim: 2, likelihood: "discretized-logistic" });
+    const x = tf.tensor2d(
+      [
+        [0, 0, 1, 200, 255, 255],
+        [255, 3, 0, 0, 128, 90],
+      ].map((r) => r.map(level)),
+    );
+    const decoded = tf.tidy(() => vae.decode(tf.zeros([2, 2]) as tf.Tensor2D));
+    expect(decoded.shape).toEqual([2, 12]);
+    const mean = tf.tidy(() => decodeMean(vae, tf.randomNormal([3, 2]) as tf.Tensor2D));
+    expect(mean.shape).toEqual([3, 6]);
+    expect(Math.max(...mean.dataSync().map(Math.abs))).toBeLessThanOrEqual(1);
+    const iwae = iwaeBound(vae, x, { k: 16 });
+    expect(iwae.dataSync().every(Number.isFinite)).toBe(true);
+    const loss = () => vaeLoss(vae, x);
+    const value = () => tf.tidy(() => loss().dataSync()[0]);
+    const first = value();
+    for (let i = 0; i < 200; i++) opt.minimize(loss);
+    expect(value()).toBeLessThan(first - 10);
+    const wrong = tf.zeros([2, 6]) as tf.Tensor2D;
+    expect(() => reconLogLik(vae.config, x, wrong)).toThrow(/decoded must have shape \[2, 12\]/);
+    tf.dispose([decoded, mean, iwae, wrong]);
+    const adamMoments = 2 * vae.variables.length;
+    vae.dispose();
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before + adamMoments);
+    opt.dispose();
   });
 });

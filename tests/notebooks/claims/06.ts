@@ -4,6 +4,11 @@ import type { Claim } from "../claims";
 const schedule = "The paper gives only the schedule ($\\beta_1$, $\\beta_T$, $T$); these numbers follow from it: Σβ = 10.05";
 const shares = "The judge finds all ten digits in every set, between 5.2%\n  and 15.8% of the samples (real test digits: 8.4–11.5%)";
 const border = "The border frame is 1.56–1.66× as bright as real digits' with DDIM, 1.41× with ancestral";
+const haze = "The faint pixels\n  (at most 0.1) add 0.0061–0.0063 to the frame's mean in the three DDIM sets and 0.0058 with ancestral sampling, against\n  0.0003 for real digits";
+const strokes = "The strokes that\n  reach into the frame add 0.0076–0.0083 and 0.0066, no more than real digits' 0.0085";
+/** The border split's line: the `k`-th (from 0) haze or strokes number, in the order real, DDIM seeds 0–2, ancestral. */
+const split = (part: "haze" | "strokes", k: number): RegExp =>
+  new RegExp(`border frame split: (?:[^\\n]*?${part} [\\d.]+){${k}}[^\\n]*?${part} ([\\d.]+)`);
 const table = "0c449d4b"; // the quality table and its three read-outs
 
 export const claims: Claim[] = [
@@ -29,4 +34,12 @@ export const claims: Claim[] = [
     quoted: "3.1",
     output: /differ by at most ([\d.]+) percentage points/,
     cell: table, within: 0.4 },
+  { prose: haze, quoted: "0.0061", output: split("haze", 3), cell: table },
+  { prose: haze, quoted: "0.0063", output: split("haze", 1), cell: table },
+  { prose: haze, quoted: "0.0058", output: split("haze", 4), cell: table },
+  { prose: haze, quoted: "0.0003", output: split("haze", 0), cell: table },
+  { prose: strokes, quoted: "0.0076", output: split("strokes", 3), cell: table },
+  { prose: strokes, quoted: "0.0083", output: split("strokes", 1), cell: table },
+  { prose: strokes, quoted: "0.0066", output: split("strokes", 4), cell: table },
+  { prose: strokes, quoted: "0.0085", output: split("strokes", 0), cell: table },
 ];
