@@ -255,12 +255,16 @@ export function groupNorm(groups: number, channels: number, eps = 1e-5): GroupNo
  * torch.nn.GroupNorm on NHWC: per sample and per group of C/G channels, the mean μ and the
  * biased variance σ² over (h, w, C/G); y = (x − μ)/√(σ² + eps)·γ + β.
  * @param x shape [B, h, w, C]
+ * @param activation "silu" returns SiLU(y) = y·σ(y), the U-Net's norm-then-activate, in one
+ *   fused kernel where the BLAS addon is built (default "linear": y itself)
  * @returns shape [B, h, w, C]
  */
-export function applyGroupNorm(layer: GroupNorm, x: tf.Tensor4D): tf.Tensor4D {
+export function applyGroupNorm(layer: GroupNorm, x: tf.Tensor4D, activation: "linear" | "silu" = "linear"): tf.Tensor4D {
   const C = layer.gamma.shape[0];
   assertShape(x, [null, null, null, C], "x", ["B", "h", "w", "C"]);
-  return groupNormNHWC(x, layer.gamma, layer.beta, layer.groups, layer.eps); // [B, h, w, C]
+  if (activation !== "linear" && activation !== "silu")
+    throw new Error(`activation must be "linear" or "silu", got ${JSON.stringify(activation)}`);
+  return groupNormNHWC(x, layer.gamma, layer.beta, layer.groups, layer.eps, activation); // [B, h, w, C]
 }
 
 /** The variables of a layer (Dense: w, b; Conv2D: w, b; GroupNorm: gamma, beta), in that order. */

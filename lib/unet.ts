@@ -103,10 +103,10 @@ function resBlock(cIn: number, cOut: number, Te: number, groups: number): ResBlo
 function applyResBlock(block: ResBlock, x: tf.Tensor4D, emb: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const [B] = x.shape;
-    let h = applyConv2d(block.conv1, silu(applyGroupNorm(block.norm1, x))); // [B, h, w, C_out]
+    let h = applyConv2d(block.conv1, applyGroupNorm(block.norm1, x, "silu")); // [B, h, w, C_out]
     const e = applyDense(block.embProj, emb); // [B, C_out]
     h = h.add(e.reshape([B, 1, 1, -1])) as tf.Tensor4D; // [B, h, w, C_out]
-    h = applyConv2d(block.conv2, silu(applyGroupNorm(block.norm2, h))); // [B, h, w, C_out]
+    h = applyConv2d(block.conv2, applyGroupNorm(block.norm2, h, "silu")); // [B, h, w, C_out]
     const skip = block.skip ? applyConv2d(block.skip, x) : x; // [B, h, w, C_out]
     return skip.add(h) as tf.Tensor4D;
   });
@@ -205,7 +205,7 @@ export function createUNet(options: UNetOptions): UNet {
         h = applyResBlock(block, tf.concat([h, skips.pop()!], 3) as tf.Tensor4D, emb); // [B, s, s, C_l]
         if (sample) h = applyUpsample(sample, h); // [B, 2s, 2s, C_{l−1}]
       }
-      const out = applyConv2d(convOut, silu(applyGroupNorm(normOut, h))); // [B, side, side, 1]
+      const out = applyConv2d(convOut, applyGroupNorm(normOut, h, "silu")); // [B, side, side, 1]
       return out.reshape([B, D]) as tf.Tensor2D; // [B, D]
     });
   };

@@ -57,7 +57,7 @@ interface CpuBackend {
 }
 
 /** The addon's one function: C[i] = act(op(A[i])·op(B[i]) + bias), i < batch, row-major. */
-interface BlasAddon extends ConvAddon {
+interface BlasAddon extends ConvAddon, GroupNormAddon {
   gemm(
     a: Float32Array,
     b: Float32Array,
@@ -104,6 +104,44 @@ interface BlasAddon extends ConvAddon {
   ): void;
   /** "OpenBLAS 0.3.21 ..." */
   config(): string;
+}
+
+/** The addon's group normalisation in NHWC, for lib/engine/ops.ts groupNormNHWC (blas_matmul.c). */
+export interface GroupNormAddon {
+  /** y = (x − mean)·rstd·γ + β per image and group, then SiLU if act is 1; writes y [B·P·C], mean and rstd [B·G]. dims [B, P, C, G, act]. */
+  groupNormForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dims: Int32Array,
+    eps: number,
+  ): void;
+  /** dx [B·P·C], dgamma and dbeta [C] from the forward's mean and rstd. */
+  groupNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    dy: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    dims: Int32Array,
+  ): void;
+}
+
+/**
+ * The addon's group normalisation when the addon is loaded and the backend is wasm or cpu (the
+ * backends it serves), else null: lib/engine/ops.ts then runs its JavaScript loops.
+ */
+export function groupNormAddon(): GroupNormAddon | null {
+  const name = tf.getBackend();
+  if (name !== "wasm" && name !== "cpu") return null;
+  return loadBlas();
 }
 
 /** The kernel lib/engine/optimizers.ts runs for one variable's Adam update, where it is registered. */

@@ -6,7 +6,7 @@
  *   targetLogSoftmax   log softmax(logits_n)[y_n] per row, with its gradient
  *   oneHotFloat        a float32 one-hot that is right on wasm too
  *   upsampleNearest2x  each pixel becomes a 2×2 block, with its gradient, as plain loops
- *   groupNormNHWC      group normalisation and its gradient, as plain loops
+ *   groupNormNHWC      group normalisation and its gradient, as plain loops (the addon's compiled ones when it is built)
  *
  * The last two are loops over the tensors' values instead of chains of tf ops: on the wasm
  * backend tf.tile alone took 60% of a U-Net's forward pass and the group norm's moments most of
@@ -18,7 +18,7 @@
  * G groups.
  */
 import * as tf from "@tensorflow/tfjs";
-import { TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./kernels";
+import { groupNormAddon, TARGET_LOG_SOFTMAX_GRAD_KERNEL, TARGET_LOG_SOFTMAX_KERNEL } from "./kernels";
 
 /**
  * A float32 one-hot: 1 at each id, 0 elsewhere. On the wasm backend,
@@ -116,13 +116,21 @@ export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
  * variance σ² over (h, w, C/G); x̂ = (x − μ)/√(σ² + eps), y = x̂·γ_c + β_c. The gradient, with
  * r = 1/√(σ² + eps), n = h·w·C/G and means over the group:
  *   ∂x = r·(∂x̂ − mean(∂x̂) − x̂·mean(∂x̂·x̂)),  ∂x̂ = ∂y·γ_c,   ∂γ_c = Σ ∂y·x̂,   ∂β_c = Σ ∂y.
- * Sums in float64.
+ * Sums in float64. With `activation` "silu" the result is SiLU(y) = y·σ(y): with the addon one
+ * compiled pass each way (its backward recomputes y from x), else the loops, then tf ops.
  * @param x shape [B, h, w, C]
  * @param gamma shape [C]
  * @param beta shape [C]
  * @returns shape [B, h, w, C]
  */
-export function groupNormNHWC(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, G: number, eps: number): tf.Tensor4D {
+export function groupNormNHWC(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  G: number,
+  eps: number,
+  activation: "linear" | "silu" = "linear",
+): tf.Tensor4D {
   const [B, h, w, C] = x.shape;
   const P = h * w;
   const Cg = C / G;
@@ -156,6 +164,38 @@ export function groupNormNHWC(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     }
     return { mu, r };
   };
+  const addon = groupNormAddon();
+  if (addon !== null) {
+    const dims = Int32Array.of(B, P, C, G, activation === "silu" ? 1 : 0);
+    const compiled = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [input, gam, bet] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const out = new Float32Array(B * P * C);
+      const mean = new Float32Array(B * G);
+      const rstd = new Float32Array(B * G);
+      addon.groupNormForward(
+        input.dataSync() as Float32Array,
+        gam.dataSync() as Float32Array,
+        bet.dataSync() as Float32Array,
+        out,
+        mean,
+        rstd,
+        dims,
+        eps,
+      );
+      save([input, gam, bet]);
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = new Float32Array(B * P * C);
+        const dGamma = new Float32Array(C);
+        const dBeta = new Float32Array(C);
+        const [xv, gm, bt] = saved.map((t) => t.dataSync() as Float32Array);
+        addon.groupNormBackward(xv, gm, bt, dy.dataSync() as Float32Array, mean, rstd, dx, dGamma, dBeta, dims);
+        return [tf.tensor4d(dx, [B, h, w, C]), tf.tensor1d(dGamma), tf.tensor1d(dBeta)];
+      };
+      return { value: tf.tensor4d(out, [B, h, w, C]), gradFunc };
+    });
+    return compiled(x, gamma, beta) as tf.Tensor4D;
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, gam, bet] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
@@ -219,5 +259,9 @@ export function groupNormNHWC(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     };
     return { value: tf.tensor4d(out, [B, h, w, C]), gradFunc };
   });
-  return f(x, gamma, beta) as tf.Tensor4D;
+  if (activation === "linear") return f(x, gamma, beta) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const y = f(x, gamma, beta) as tf.Tensor4D;
+    return tf.mul(y, tf.sigmoid(y)) as tf.Tensor4D;
+  });
 }

@@ -39,6 +39,17 @@
  *     built in chunks of CONV_COL_FLOATS; dx tiles by whole images (their scatters never overlap),
  *     dw sums one partial [K, Co] per tile. A 1×1 stride-1 unpadded filter uses x itself as col.
  *
+ *   groupNormForward(x, gamma, beta, y, mean, rstd, dims, eps)
+ *   groupNormBackward(x, gamma, beta, dy, mean, rstd, dx, dgamma, dbeta, dims)
+ *     torch.nn.GroupNorm in NHWC for lib/engine/ops.ts groupNormNHWC, optionally followed by
+ *     SiLU: dims is an Int32Array [B, P, C, G, act] (P = h·w pixels, C/G channels per group, act
+ *     0 none, 1 SiLU); per image b and group g, the mean and r = 1/√(var + eps) over its P·C/G
+ *     values (mean [B·G], rstd [B·G] are written by the forward and read by the backward),
+ *     x̂ = (x − mean)·r, z = x̂·γ_c + β_c, y = z (act 0) or z·σ(z) (act 1). The backward with
+ *     dz = dy (act 0) or dy·σ(z)·(1 + z·(1 − σ(z))) (act 1), n = P·C/G and means over the
+ *     group: dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dz·γ_c, dγ_c = Σ dz·x̂, dβ_c = Σ dz.
+ *     Sums in double; one tile per image.
+ *
  * Threads. A train step runs hundreds of small kernels between its products; OpenBLAS's own
  * thread pool loses there (its workers spin, then sleep, and a sleeping or descheduled worker
  * stalls the product that needs it for milliseconds). So OpenBLAS runs single-threaded and this
@@ -795,6 +806,196 @@ static napi_value conv_backprop_filter(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Group normalisation (see the header). */
+
+typedef struct {
+  const float *x, *gamma, *beta, *dy;
+  float *y, *mean, *rstd, *dx;
+  double* partial; /* backward: B × 2C, per image Σ dz·x̂ then Σ dz */
+  int P, C, G, act;
+  float eps;
+} GroupNormJob;
+
+static void group_norm_forward_tile(const void* ctx, int b) {
+  const GroupNormJob* j = (const GroupNormJob*)ctx;
+  const int P = j->P, C = j->C, G = j->G, Cg = C / G;
+  const float* restrict x = j->x + (size_t)b * P * C;
+  float* restrict y = j->y + (size_t)b * P * C;
+  double s1[C], s2[C];
+  for (int c = 0; c < C; c++) s1[c] = s2[c] = 0.0;
+  for (int p = 0; p < P; p++) {
+    const float* restrict row = x + (size_t)p * C;
+    for (int c = 0; c < C; c++) {
+      const double u = row[c];
+      s1[c] += u;
+      s2[c] += u * u;
+    }
+  }
+  float scale[C], shift[C]; /* y = x·scale + shift, per channel */
+  const double n = (double)P * Cg;
+  for (int g = 0; g < G; g++) {
+    double a = 0.0, q = 0.0;
+    for (int c = g * Cg; c < (g + 1) * Cg; c++) a += s1[c], q += s2[c];
+    const double m = a / n, var = q / n - m * m;
+    const double r = 1.0 / sqrt((var > 0.0 ? var : 0.0) + j->eps);
+    j->mean[b * G + g] = (float)m;
+    j->rstd[b * G + g] = (float)r;
+    for (int c = g * Cg; c < (g + 1) * Cg; c++) {
+      scale[c] = (float)(r * j->gamma[c]);
+      shift[c] = (float)(j->beta[c] - m * r * j->gamma[c]);
+    }
+  }
+  for (int p = 0; p < P; p++) {
+    const float* restrict row = x + (size_t)p * C;
+    float* restrict out = y + (size_t)p * C;
+    if (j->act == 1) {
+      for (int c = 0; c < C; c++) {
+        const float z = row[c] * scale[c] + shift[c];
+        out[c] = z / (1.0f + exp_approx(-z));
+      }
+    } else {
+      for (int c = 0; c < C; c++) out[c] = row[c] * scale[c] + shift[c];
+    }
+  }
+}
+
+static void group_norm_backward_tile(const void* ctx, int b) {
+  const GroupNormJob* j = (const GroupNormJob*)ctx;
+  const int P = j->P, C = j->C, G = j->G, Cg = C / G;
+  const float* restrict x = j->x + (size_t)b * P * C;
+  float* dx = j->dx + (size_t)b * P * C;
+  float m[C], r[C];
+  for (int c = 0; c < C; c++) m[c] = j->mean[b * G + c / Cg], r[c] = j->rstd[b * G + c / Cg];
+  /* With SiLU, dz = dy·σ(z)·(1 + z·(1 − σ(z))) goes into dx first (dx is then read as dz). */
+  const float* dy = j->dy + (size_t)b * P * C;
+  if (j->act == 1) {
+    for (int p = 0; p < P; p++) {
+      const float* restrict xr = x + (size_t)p * C;
+      const float* restrict dr = dy + (size_t)p * C;
+      float* restrict out = dx + (size_t)p * C;
+      for (int c = 0; c < C; c++) {
+        const float z = (xr[c] - m[c]) * r[c] * j->gamma[c] + j->beta[c];
+        const float s = 1.0f / (1.0f + exp_approx(-z));
+        out[c] = dr[c] * s * (1.0f + z * (1.0f - s));
+      }
+    }
+    dy = dx;
+  }
+  double sdy[C], sdyx[C]; /* per channel: Σ dz, Σ dz·x̂ */
+  for (int c = 0; c < C; c++) sdy[c] = sdyx[c] = 0.0;
+  for (int p = 0; p < P; p++) {
+    const float* restrict xr = x + (size_t)p * C;
+    const float* restrict dr = dy + (size_t)p * C;
+    for (int c = 0; c < C; c++) {
+      const double d = dr[c];
+      sdy[c] += d;
+      sdyx[c] += d * (double)((xr[c] - m[c]) * r[c]);
+    }
+  }
+  double* part = j->partial + (size_t)b * 2 * C;
+  float c1[C], c2[C]; /* per channel: mean(dx̂) and mean(dx̂·x̂) of its group */
+  const double n = (double)P * Cg;
+  for (int g = 0; g < G; g++) {
+    double a1 = 0.0, a2 = 0.0;
+    for (int c = g * Cg; c < (g + 1) * Cg; c++) a1 += sdy[c] * j->gamma[c], a2 += sdyx[c] * j->gamma[c];
+    for (int c = g * Cg; c < (g + 1) * Cg; c++) c1[c] = (float)(a1 / n), c2[c] = (float)(a2 / n);
+  }
+  for (int c = 0; c < C; c++) part[c] = sdyx[c], part[C + c] = sdy[c];
+  for (int p = 0; p < P; p++) {
+    const float* restrict xr = x + (size_t)p * C;
+    const float* dr = dy + (size_t)p * C; /* = out's own element with SiLU: read before written */
+    float* out = dx + (size_t)p * C;
+    for (int c = 0; c < C; c++) {
+      const float xh = (xr[c] - m[c]) * r[c];
+      out[c] = r[c] * (dr[c] * j->gamma[c] - c1[c] - xh * c2[c]);
+    }
+  }
+}
+
+/* dims [B, P, C, G, act] with C % G == 0 and act 0 or 1; false after throwing. */
+static bool group_norm_dims(napi_env env, napi_value value, const char* name, int* B, int* P, int* C, int* G, int* act) {
+  int32_t* d;
+  size_t n;
+  char text[160];
+  if (!int32_array(env, value, &d, &n) || n != 5 || d[0] < 0 || d[1] < 0 || d[2] < 1 || d[3] < 1 || d[2] % d[3] != 0 ||
+      d[2] > 4096 || (d[4] != 0 && d[4] != 1)) {
+    snprintf(text, sizeof text, "blas_matmul.%s: dims must be an Int32Array [B, P, C, G, act] with C a multiple of G (C ≤ 4096), act 0 or 1", name);
+    napi_throw_range_error(env, NULL, text);
+    return false;
+  }
+  *B = d[0], *P = d[1], *C = d[2], *G = d[3], *act = d[4];
+  return true;
+}
+
+static bool float_arrays(napi_env env, napi_value* argv, int count, float** data, const size_t* wanted, const char* name) {
+  for (int i = 0; i < count; i++) {
+    size_t length;
+    if (!float_array(env, argv[i], &data[i], &length) || length != wanted[i]) {
+      char text[160];
+      snprintf(text, sizeof text, "blas_matmul.%s: argument %d must be a Float32Array of %zu entries", name, i, wanted[i]);
+      napi_throw_type_error(env, NULL, text);
+      return false;
+    }
+  }
+  return true;
+}
+
+static napi_value group_norm_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int B, P, C, G, act;
+  double eps;
+  if (argc != 8 || !group_norm_dims(env, argv[6], "groupNormForward", &B, &P, &C, &G, &act)) {
+    if (argc != 8) napi_throw_type_error(env, NULL, "blas_matmul.groupNormForward(x, gamma, beta, y, mean, rstd, dims, eps)");
+    return NULL;
+  }
+  CHECK(napi_get_value_double(env, argv[7], &eps));
+  const size_t all = (size_t)B * P * C;
+  const size_t wanted[6] = {all, (size_t)C, (size_t)C, all, (size_t)B * G, (size_t)B * G};
+  float* a[6];
+  if (!float_arrays(env, argv, 6, a, wanted, "groupNormForward")) return NULL;
+  GroupNormJob j = {.x = a[0], .gamma = a[1], .beta = a[2], .y = a[3], .mean = a[4], .rstd = a[5], .P = P, .C = C, .G = G, .act = act, .eps = (float)eps};
+  pthread_once(&pool_once, init_pool);
+  const Job job = {group_norm_forward_tile, &j, B};
+  run_job(&job, (double)all >= 65536.0);
+  return NULL;
+}
+
+static napi_value group_norm_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int B, P, C, G, act;
+  if (argc != 10 || !group_norm_dims(env, argv[9], "groupNormBackward", &B, &P, &C, &G, &act)) {
+    if (argc != 10) napi_throw_type_error(env, NULL, "blas_matmul.groupNormBackward(x, gamma, beta, dy, mean, rstd, dx, dgamma, dbeta, dims)");
+    return NULL;
+  }
+  const size_t all = (size_t)B * P * C;
+  const size_t wanted[9] = {all, (size_t)C, (size_t)C, all, (size_t)B * G, (size_t)B * G, all, (size_t)C, (size_t)C};
+  float* a[9];
+  if (!float_arrays(env, argv, 9, a, wanted, "groupNormBackward")) return NULL;
+  double* partial = malloc(sizeof(double) * ((size_t)B * 2 * C + 1));
+  if (partial == NULL) {
+    napi_throw_error(env, NULL, "blas_matmul.groupNormBackward: out of memory");
+    return NULL;
+  }
+  GroupNormJob j = {.x = a[0], .gamma = a[1], .beta = a[2], .dy = a[3], .mean = a[4], .rstd = a[5], .dx = a[6], .partial = partial,
+                    .P = P, .C = C, .G = G, .act = act};
+  pthread_once(&pool_once, init_pool);
+  const Job job = {group_norm_backward_tile, &j, B};
+  run_job(&job, (double)all >= 65536.0);
+  for (int c = 0; c < C; c++) {
+    double dg = 0.0, db = 0.0;
+    for (int b = 0; b < B; b++) dg += partial[(size_t)b * 2 * C + c], db += partial[(size_t)b * 2 * C + C + c];
+    a[7][c] = (float)dg;
+    a[8][c] = (float)db;
+  }
+  free(partial);
+  return NULL;
+}
+
 static napi_value config(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_once(&pool_once, init_pool);
@@ -814,6 +1015,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"convForward", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"convBackpropInput", NULL, conv_backprop_input, NULL, NULL, NULL, napi_default, NULL},
       {"convBackpropFilter", NULL, conv_backprop_filter, NULL, NULL, NULL, napi_default, NULL},
+      {"groupNormForward", NULL, group_norm_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"groupNormBackward", NULL, group_norm_backward, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

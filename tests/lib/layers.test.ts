@@ -18,6 +18,7 @@ import {
   upsample,
   type Conv2D,
 } from "../../lib/layers";
+import { groupNormNHWC } from "../../lib/engine/ops";
 import { seed, unseed } from "../../lib/random";
 import { expectClose } from "../helpers/close";
 import { centralDifference } from "../helpers/gradcheck";
@@ -227,6 +228,119 @@ describe("groupNorm", () => {
     expectClose(grad, c.grad, { rtol: 1e-3, atol: 1e-4 });
     expectGradientMatchesFiniteDifferences((z) => applyGroupNorm(layer, z), x, [0, 17, 60, 239]);
     tf.dispose([x, y, r, grad, ...layerVariables(layer)]);
+  });
+
+  it("on a batch the addon splits across threads (16 × 8 × 8 × 64): the tf-ops formula's values and three gradients, with and without SiLU", () => {
+    seed(9);
+    const layer = groupNorm(8, 64);
+    layer.gamma.assign(tf.randomUniform([64], 0.5, 1.5) as tf.Tensor1D);
+    layer.beta.assign(tf.randomNormal([64]) as tf.Tensor1D);
+    const x = tf.tidy(() => tf.randomNormal([16, 8, 8, 64]).mul(2).add(0.5)) as tf.Tensor4D;
+    const r = tf.randomNormal([16, 8, 8, 64]) as tf.Tensor4D;
+    for (const activation of ["linear", "silu"] as const) {
+      /** The definition from tf ops: moments over (h, w, C/G) of [B, h, w, G, C/G], then SiLU y·σ(y). */
+      const byOps = (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.tidy(() => {
+          const grouped = z.reshape([16, 8, 8, 8, 8]);
+          const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
+          const y = grouped
+            .sub(mean)
+            .div(tf.sqrt(variance.add(layer.eps)))
+            .reshape([16, 8, 8, 64])
+            .mul(g)
+            .add(b);
+          return activation === "silu" ? y.mul(tf.sigmoid(y)) : y;
+        });
+      const ours = (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        groupNormNHWC(z as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 8, layer.eps, activation);
+      const loss = (f: (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(f(z, g, b), r));
+      const y = ours(x, layer.gamma, layer.beta);
+      const yWant = byOps(x, layer.gamma, layer.beta);
+      expectClose(y, yWant.arraySync() as number[][][][], { rtol: 1e-4, atol: 1e-4 });
+      const got = tf.grads(loss(ours))([x, layer.gamma, layer.beta]);
+      const want = tf.grads(loss(byOps))([x, layer.gamma, layer.beta]);
+      for (let i = 0; i < 3; i++) expectClose(got[i], want[i].arraySync() as number[], { rtol: 1e-3, atol: 1e-3 });
+      tf.dispose([y, yWant, ...got, ...want]);
+    }
+    expect(() => applyGroupNorm(layer, x, "relu" as never)).toThrow(/activation must be "linear" or "silu", got "relu"/);
+    tf.dispose([x, r, ...layerVariables(layer)]);
+  });
+
+  it("errors name the argument; no tensors leak", () => {
+    expect(() => conv2d(3, 4, { kernelSize: 4 })).toThrow(/kernelSize must be odd/);
+    expect(() => conv2d(0, 4)).toThrow(/inChannels/);
+    const l = conv2d(3, 4);
+    expect(() => applyConv2d(l, tf.zeros([1, 5, 5, 2]) as tf.Tensor4D)).toThrow(/x/);
+    const x = tf.randomNormal([2, 6, 6, 3]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const y = applyConv2d(l, x, "relu");
+    expect(y.shape).toEqual([2, 6, 6, 4]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, ...layerVariables(l)]);
+  });
+});
+
+describe("groupNorm", () => {
+  it("starts at γ = 1, β = 0 and equals torch.nn.GroupNorm(3, 6) as constructed", () => {
+    const c = ref.group_norm_init;
+    const layer = groupNorm(3, 6);
+    expect(Array.from(layer.gamma.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(Array.from(layer.beta.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(layer.eps).toBe(1e-5);
+    const y = applyGroupNorm(layer, tf.tensor4d(c.x));
+    expectClose(y, c.y, TOL);
+    tf.dispose([y, ...layerVariables(layer)]);
+  });
+
+  it("equals torch.nn.GroupNorm(2, 6) with a learned affine, values and gradient", () => {
+    const c = ref.group_norm;
+    const layer = groupNorm(c.groups, 6);
+    layer.gamma.assign(tf.tensor1d(c.gamma));
+    layer.beta.assign(tf.tensor1d(c.beta));
+    const x = tf.tensor4d(c.x);
+    const y = applyGroupNorm(layer, x);
+    expect(y.shape).toEqual([2, 4, 5, 6]);
+    expectClose(y, c.y, TOL);
+    const r = tf.tensor4d(c.r);
+    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(applyGroupNorm(layer, z as tf.Tensor4D), r)))(x);
+    expectClose(grad, c.grad, { rtol: 1e-3, atol: 1e-4 });
+    expectGradientMatchesFiniteDifferences((z) => applyGroupNorm(layer, z), x, [0, 17, 60, 239]);
+    tf.dispose([x, y, r, grad, ...layerVariables(layer)]);
+  });
+
+  it("on a batch the addon splits across threads (16 × 8 × 8 × 64): the tf-ops formula's values and its three gradients", () => {
+    seed(9);
+    const layer = groupNorm(8, 64);
+    layer.gamma.assign(tf.randomUniform([64], 0.5, 1.5) as tf.Tensor1D);
+    layer.beta.assign(tf.randomNormal([64]) as tf.Tensor1D);
+    const x = tf.tidy(() => tf.randomNormal([16, 8, 8, 64]).mul(2).add(0.5)) as tf.Tensor4D;
+    const r = tf.randomNormal([16, 8, 8, 64]) as tf.Tensor4D;
+    /** The definition from tf ops: moments over (h, w, C/G) of [B, h, w, G, C/G]. */
+    const byOps = (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.tidy(() => {
+        const grouped = z.reshape([16, 8, 8, 8, 8]);
+        const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
+        return grouped
+          .sub(mean)
+          .div(tf.sqrt(variance.add(layer.eps)))
+          .reshape([16, 8, 8, 64])
+          .mul(g)
+          .add(b);
+      });
+    const loss = (f: (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(f(z, g, b), r));
+    const ours = (z: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      groupNormNHWC(z as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 8, layer.eps);
+    expectClose(ours(x, layer.gamma, layer.beta), byOps(x, layer.gamma, layer.beta).arraySync() as number[][][][], {
+      rtol: 1e-4,
+      atol: 1e-4,
+    });
+    const got = tf.grads(loss(ours))([x, layer.gamma, layer.beta]);
+    const want = tf.grads(loss(byOps))([x, layer.gamma, layer.beta]);
+    for (let i = 0; i < 3; i++) expectClose(got[i], want[i].arraySync() as number[], { rtol: 1e-3, atol: 1e-3 });
+    tf.dispose([x, r, ...got, ...want, ...layerVariables(layer)]);
   });
 
   it("errors name the argument; no tensors leak", () => {
