@@ -16,13 +16,17 @@ import type { Schedule } from "../../lib/diffusion";
   const spec: SampleSetSpec = { name: "haze", n: 300, sampler: "ddim", steps: 50, w: null, seed: 0 };
   const mnist = loadMnist({ side: 14 });
   const real = borderParts(mnist.test.images as tf.Tensor2D, 14);
-  console.log(`real test digits: border ${real.total.toFixed(4)} (haze ${real.haze.toFixed(4)}, strokes ${real.strokes.toFixed(4)}); target ≤ ${(1.5 * real.total).toFixed(4)}`);
+  console.log(
+    `real test digits: border ${real.total.toFixed(4)} (haze ${real.haze.toFixed(4)}, strokes ${real.strokes.toFixed(4)}); target ≤ ${(1.5 * real.total).toFixed(4)}`,
+  );
   const measure = (label: string, unet: UNet, schedule: Schedule, loss?: number) => {
     const images = drawSampleSet(unet, schedule, spec);
     const b = borderParts(images, 14);
     images.dispose();
     const lossText = loss === undefined ? "" : `, loss (last 500) ${loss.toFixed(4)}`;
-    console.log(`${label}: border ${b.total.toFixed(4)} = ${(b.total / real.total).toFixed(2)}× real (haze ${b.haze.toFixed(4)}, strokes ${b.strokes.toFixed(4)})${lossText}`);
+    console.log(
+      `${label}: border ${b.total.toFixed(4)} = ${(b.total / real.total).toFixed(2)}× real (haze ${b.haze.toFixed(4)}, strokes ${b.strokes.toFixed(4)})${lossText}`,
+    );
   };
   for (const steps of [1000, 2000]) {
     const model = await trainRecipe("diffusion-digits", { steps, progress: false });
