@@ -35,7 +35,7 @@ import type { Schedule } from "../../lib/diffusion";
     model.dispose();
   }
   const shipped = await loadCheckpoint("diffusion-digits");
-  measure(`4000 steps (the shipped checkpoint)`, shipped.unet, shipped.schedule, (shipped.meta as { finalLoss: number }).finalLoss);
+  measure(`4000 steps (the shipped checkpoint)`, shipped.unet, shipped.schedule, shipped.meta.finalLoss);
   shipped.unet.dispose();
   mnist.dispose();
 })();
